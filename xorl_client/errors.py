@@ -1,0 +1,241 @@
+"""Every failure the SDK lets a user see, under one root: :class:`XorlError`.
+
+The tree::
+
+    XorlError
+    ├── ConfigurationError          bad client settings (no base URL, bad timeout, ...)
+    ├── DataValidationError         a batch or name broke a rule; nothing was sent
+    ├── TransportError              the request did not complete at the HTTP level
+    │   ├── APIConnectionError      could not connect / connection dropped
+    │   └── APITimeoutError         the operation's deadline passed
+    ├── APIStatusError              the server answered with a non-2xx status
+    │   ├── BadRequestError         400
+    │   ├── PermissionDeniedError   403
+    │   ├── NotFoundError           404
+    │   ├── ConflictError           409
+    │   ├── UnprocessableEntityError 422 (the server's validation list is in ``.detail``)
+    │   ├── RateLimitError          429
+    │   └── InternalServerError     5xx
+    ├── RequestFailedError          an accepted operation failed inside its future
+    ├── FutureExpiredError          the future is gone (1 h TTL or the session ended)
+    ├── FutureCancelledError        the user cancelled the future
+    └── MissingDependencyError      an optional extra is not installed
+
+Messages say what happened and what to do next. No exception ever carries the API key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "DataValidationError",
+    "FutureCancelledError",
+    "FutureExpiredError",
+    "InternalServerError",
+    "MissingDependencyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestFailedError",
+    "TransportError",
+    "UnprocessableEntityError",
+    "XorlError",
+    "status_error_class",
+]
+
+
+class XorlError(Exception):
+    """Root of every exception raised by xorl-client."""
+
+
+class ConfigurationError(XorlError, ValueError):
+    """The client was configured with values it cannot use."""
+
+
+class DataValidationError(XorlError, ValueError):
+    """Input broke a rule; raised before any byte was sent.
+
+    Attributes:
+        field: the offending field (e.g. ``"loss_fn_inputs.logprobs"``), if any.
+        datum_index: index of the offending datum in the batch, if any.
+        rule: short statement of the rule that was broken.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        datum_index: int | None = None,
+        rule: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.datum_index = datum_index
+        self.rule = rule
+
+
+class TransportError(XorlError):
+    """The HTTP exchange itself did not complete."""
+
+
+class APIConnectionError(TransportError):
+    """Could not reach the server, or the connection dropped mid-request."""
+
+
+class APITimeoutError(TransportError, TimeoutError):
+    """An operation's deadline passed before it finished."""
+
+
+class APIStatusError(XorlError):
+    """The server answered with an error status.
+
+    Attributes:
+        status_code: the HTTP status.
+        detail: the server's ``detail`` (a string, or the 422 validation list).
+        method, url: the request that failed (the URL never contains credentials).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        detail: Any = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.detail = detail
+        self.method = method
+        self.url = url
+
+
+class BadRequestError(APIStatusError):
+    """400: the server refused the request (bad id, unregistered model, bad path, ...)."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the operation is not allowed (e.g. deleting the reserved checkpoint 000000)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the session, checkpoint or route does not exist."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource already exists."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request body did not match the server's schema."""
+
+
+class RateLimitError(APIStatusError):
+    """429: the server asked the client to slow down."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed; the detail says why when the server said."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The exception class for an HTTP error status."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+class RequestFailedError(XorlError):
+    """An operation the server accepted failed while it ran.
+
+    Attributes:
+        category: the server's classification, ``"user"``, ``"server"`` or ``"unknown"``.
+        request_id: the future's id (quote it when asking for help).
+        server_message: the server's error text verbatim, e.g.
+            ``"409: Checkpoint already exists: xorl://default/weights/ckpt-001. ..."``.
+        status_code: the HTTP-like status prefix of ``server_message`` (``409``), if any.
+        operation: the SDK operation that failed (``"save_weights"``), if known.
+    """
+
+    def __init__(
+        self,
+        server_message: str,
+        *,
+        category: str,
+        request_id: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        self.server_message = server_message
+        self.category = category
+        self.request_id = request_id
+        self.operation = operation
+        self.status_code = _leading_status(server_message)
+        where = f"{operation} " if operation else ""
+        rid = f" (request {request_id})" if request_id else ""
+        super().__init__(f"{where}failed on the server [{category}]{rid}: {server_message}")
+
+
+def _leading_status(message: str) -> int | None:
+    head, sep, _ = message.partition(":")
+    if sep and head.isdigit() and len(head) == 3:
+        return int(head)
+    return None
+
+
+class FutureExpiredError(XorlError):
+    """The server no longer knows this future.
+
+    Futures live for one hour after they are created and are deleted when their session
+    is unloaded, killed or cleaned up after being idle. Re-run the operation if its
+    result is still needed; for ``forward_backward`` call ``abort_gradient_epoch()`` first
+    so no gradient is accumulated twice.
+    """
+
+    def __init__(self, request_id: str, *, operation: str | None = None, detail: str | None = None):
+        self.request_id = request_id
+        self.operation = operation
+        what = f"the result of {operation} " if operation else "the result "
+        extra = f" Server said: {detail}." if detail else ""
+        super().__init__(
+            f"{what}(future {request_id}) is no longer available: futures expire one hour after "
+            "they are created and are deleted when their session is unloaded, killed or cleaned "
+            f"up for being idle. Re-run the operation if you still need its result.{extra}"
+        )
+
+
+class FutureCancelledError(XorlError):
+    """The future was cancelled by the user before it finished."""
+
+
+class MissingDependencyError(XorlError, ImportError):
+    """An optional extra is needed for this feature.
+
+    The message names the extra to install, e.g. ``pip install "xorl-client[tokenizer]"``.
+    """
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        self.extra = extra
+        self.package = package
+        super().__init__(
+            f"{feature} needs the optional package {package!r}, which is not installed. "
+            f'Install it with: pip install "xorl-client[{extra}]"'
+        )
