@@ -1,0 +1,212 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+import orjson
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_detail import ErrorDetail
+from ...models.http_validation_error import HTTPValidationError
+from ...models.sync_inference_weights_request import SyncInferenceWeightsRequest
+from ...models.sync_inference_weights_response import SyncInferenceWeightsResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: SyncInferenceWeightsRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/sync_inference_weights",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    # xorl-client: JSON bodies are encoded with orjson (10-25x faster than the stdlib
+    # on big token/logprob arrays); numpy arrays are serialized natively.
+    if "json" in _kwargs:
+        _kwargs["content"] = orjson.dumps(_kwargs.pop("json"), option=orjson.OPT_SERIALIZE_NUMPY)
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse | None:
+    if response.status_code == 200:
+        response_200 = SyncInferenceWeightsResponse.from_dict(orjson.loads(response.content))
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorDetail.from_dict(orjson.loads(response.content))
+
+        return response_400
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(orjson.loads(response.content))
+
+        return response_422
+
+    if response.status_code == 500:
+        response_500 = ErrorDetail.from_dict(orjson.loads(response.content))
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorDetail.from_dict(orjson.loads(response.content))
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorDetail.from_dict(orjson.loads(response.content))
+
+        return response_504
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SyncInferenceWeightsRequest,
+) -> Response[ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse]:
+    """Push one session's current weights to the registered inference endpoints (synchronous)
+
+     Blocks until done (timeout max(default_timeout, 600 s) -> 504). No endpoints, or no endpoint
+    in `pools`, -> 200 with `success` false. (The server also serves this handler at the hidden
+    alias `POST /sync_inference_weights`, which is not part of this contract.)
+
+    Args:
+        body (SyncInferenceWeightsRequest): `quantization` is left out unless given: its mere
+            presence (even null) overrides the default.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SyncInferenceWeightsRequest,
+) -> ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse | None:
+    """Push one session's current weights to the registered inference endpoints (synchronous)
+
+     Blocks until done (timeout max(default_timeout, 600 s) -> 504). No endpoints, or no endpoint
+    in `pools`, -> 200 with `success` false. (The server also serves this handler at the hidden
+    alias `POST /sync_inference_weights`, which is not part of this contract.)
+
+    Args:
+        body (SyncInferenceWeightsRequest): `quantization` is left out unless given: its mere
+            presence (even null) overrides the default.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SyncInferenceWeightsRequest,
+) -> Response[ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse]:
+    """Push one session's current weights to the registered inference endpoints (synchronous)
+
+     Blocks until done (timeout max(default_timeout, 600 s) -> 504). No endpoints, or no endpoint
+    in `pools`, -> 200 with `success` false. (The server also serves this handler at the hidden
+    alias `POST /sync_inference_weights`, which is not part of this contract.)
+
+    Args:
+        body (SyncInferenceWeightsRequest): `quantization` is left out unless given: its mere
+            presence (even null) overrides the default.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SyncInferenceWeightsRequest,
+) -> ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse | None:
+    """Push one session's current weights to the registered inference endpoints (synchronous)
+
+     Blocks until done (timeout max(default_timeout, 600 s) -> 504). No endpoints, or no endpoint
+    in `pools`, -> 200 with `success` false. (The server also serves this handler at the hidden
+    alias `POST /sync_inference_weights`, which is not part of this contract.)
+
+    Args:
+        body (SyncInferenceWeightsRequest): `quantization` is left out unless given: its mere
+            presence (even null) overrides the default.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorDetail | HTTPValidationError | SyncInferenceWeightsResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,182 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+import orjson
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_detail import ErrorDetail
+from ...models.http_validation_error import HTTPValidationError
+from ...models.list_checkpoints_request import ListCheckpointsRequest
+from ...models.list_checkpoints_response import ListCheckpointsResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: ListCheckpointsRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/list_checkpoints",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    # xorl-client: JSON bodies are encoded with orjson (10-25x faster than the stdlib
+    # on big token/logprob arrays); numpy arrays are serialized natively.
+    if "json" in _kwargs:
+        _kwargs["content"] = orjson.dumps(_kwargs.pop("json"), option=orjson.OPT_SERIALIZE_NUMPY)
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorDetail | HTTPValidationError | ListCheckpointsResponse | None:
+    if response.status_code == 200:
+        response_200 = ListCheckpointsResponse.from_dict(orjson.loads(response.content))
+
+        return response_200
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(orjson.loads(response.content))
+
+        return response_422
+
+    if response.status_code == 500:
+        response_500 = ErrorDetail.from_dict(orjson.loads(response.content))
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorDetail.from_dict(orjson.loads(response.content))
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorDetail | HTTPValidationError | ListCheckpointsResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ListCheckpointsRequest,
+) -> Response[ErrorDetail | HTTPValidationError | ListCheckpointsResponse]:
+    """Training checkpoints of a model plus all sampler exports, newest first
+
+    Args:
+        body (ListCheckpointsRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorDetail | HTTPValidationError | ListCheckpointsResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ListCheckpointsRequest,
+) -> ErrorDetail | HTTPValidationError | ListCheckpointsResponse | None:
+    """Training checkpoints of a model plus all sampler exports, newest first
+
+    Args:
+        body (ListCheckpointsRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorDetail | HTTPValidationError | ListCheckpointsResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ListCheckpointsRequest,
+) -> Response[ErrorDetail | HTTPValidationError | ListCheckpointsResponse]:
+    """Training checkpoints of a model plus all sampler exports, newest first
+
+    Args:
+        body (ListCheckpointsRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorDetail | HTTPValidationError | ListCheckpointsResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ListCheckpointsRequest,
+) -> ErrorDetail | HTTPValidationError | ListCheckpointsResponse | None:
+    """Training checkpoints of a model plus all sampler exports, newest first
+
+    Args:
+        body (ListCheckpointsRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorDetail | HTTPValidationError | ListCheckpointsResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
