@@ -1,0 +1,1 @@
+"""xorl-client: the Python SDK for the xorl LLM training server."""
