@@ -1,0 +1,353 @@
+"""Client settings, resolved once from arguments and environment variables.
+
+Every knob the SDK has lives in :class:`ClientConfig` so a user can see (``repr``) and
+change them in one place. Arguments win over environment variables, which win over
+defaults. The API key is kept in a :class:`Secret` so it never shows up in a ``repr``,
+a log line or an exception message.
+
+Environment variables:
+
+``XORL_BASE_URL``
+    The training server, e.g. ``http://127.0.0.1:6000``. Required unless passed.
+``XORL_API_KEY``
+    Optional; sent as ``Authorization: Bearer <key>`` (the open-source server ignores it,
+    a gateway in front of it may not).
+``XORL_CLIENT_MAX_CHUNK_ITEMS`` / ``XORL_CLIENT_MAX_CHUNK_BYTES``
+    Split ``forward``/``forward_backward`` batches above this many datums / estimated bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+import httpx
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_CHUNK_MAX_BYTES",
+    "DEFAULT_CHUNK_MAX_ITEMS",
+    "DEFAULT_OPERATION_TIMEOUT",
+    "DEFAULT_TIMEOUT",
+    "ENV_API_KEY",
+    "ENV_BASE_URL",
+    "ENV_MAX_CHUNK_BYTES",
+    "ENV_MAX_CHUNK_ITEMS",
+    "SERVER_LONG_POLL_SECONDS",
+    "ClientConfig",
+    "Secret",
+]
+
+logger = logging.getLogger("xorl_client")
+
+ENV_BASE_URL: Final = "XORL_BASE_URL"
+ENV_API_KEY: Final = "XORL_API_KEY"
+ENV_MAX_CHUNK_ITEMS: Final = "XORL_CLIENT_MAX_CHUNK_ITEMS"
+ENV_MAX_CHUNK_BYTES: Final = "XORL_CLIENT_MAX_CHUNK_BYTES"
+
+#: How long the server holds a ``retrieve_future`` request before answering ``try_again``.
+SERVER_LONG_POLL_SECONDS: Final = 45.0
+
+#: Per-HTTP-request limits. ``read`` must exceed the server's 45 s long-poll, otherwise every
+#: poll of a slow operation would be cut off client-side and re-sent. ``write`` is generous
+#: because a large ``forward_backward`` body can be tens of MB. ``pool`` bounds the wait for a
+#: free connection when many long-polls are in flight (a pool timeout is always safe to retry).
+DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=75.0, write=120.0, pool=120.0)
+
+#: Overall deadline of one operation (submit + every poll + every retry). The real server
+#: gives up on an engine operation after its ``operation_timeout`` (1800 s by default) and
+#: reports that as a failed future; the client waits a minute longer so that the server's
+#: explicit failure, which says what timed out, normally arrives before the client's own.
+DEFAULT_OPERATION_TIMEOUT: Final = 1860.0
+
+#: Chunking limits (the same defaults as Tinker's SDK).
+DEFAULT_CHUNK_MAX_ITEMS: Final = 1024
+DEFAULT_CHUNK_MAX_BYTES: Final = 5_000_000
+
+_SENSITIVE_HEADER_WORDS = ("authorization", "key", "token", "secret", "cookie", "password")
+
+
+class Secret:
+    """A string that refuses to be printed.
+
+    ``str()``, ``repr()`` and f-strings all give ``***``; the value is only reachable through
+    :meth:`get_secret_value`, which makes every place that uses the real key easy to find.
+
+    >>> s = Secret("sk-123")
+    >>> s, str(s), f"{s}"
+    (***, '***', '***')
+    >>> s.get_secret_value()
+    'sk-123'
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The real value. Never log or format it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickling (e.g. to a worker process) keeps the value but not through __dict__ dumps.
+        return (Secret, (self._value,))
+
+
+def _default_user_agent() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            sdk = version("xorl-client")
+        except PackageNotFoundError:
+            sdk = "0+unknown"
+    except ImportError:  # pragma: no cover - importlib.metadata is stdlib since 3.8
+        sdk = "0+unknown"
+    return f"xorl-client/{sdk} python/{platform.python_version()} httpx/{httpx.__version__}"
+
+
+def _env_int(name: str) -> int | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        return int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise ConfigurationError(
+            f"environment variable {name}={raw!r} is not an integer; unset it or give a whole number"
+        ) from None
+
+
+def _check_positive(name: str, value: float | None, *, allow_none: bool) -> None:
+    if value is None:
+        if not allow_none:
+            raise ConfigurationError(f"{name} must be a number, not None")
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(f"{name} must be a positive number, got {value!r}")
+
+
+@dataclass(frozen=True, repr=False)
+class ClientConfig:
+    """Everything the SDK needs to talk to one xorl server.
+
+    Fields left as ``None`` are filled from the environment (``XORL_BASE_URL``,
+    ``XORL_API_KEY``, ``XORL_CLIENT_MAX_CHUNK_ITEMS``, ``XORL_CLIENT_MAX_CHUNK_BYTES``) and
+    then from the defaults. The instance is immutable; use :meth:`replace` to derive one.
+
+    Attributes:
+        base_url: server root, e.g. ``http://127.0.0.1:6000`` (no trailing slash kept).
+        api_key: optional bearer token, stored as a :class:`Secret` (pass a plain ``str``).
+        timeout: per-HTTP-request ``httpx.Timeout`` (a number sets every phase).
+        operation_timeout: seconds one whole operation may take, submit and polls and
+            retries included; ``None`` waits forever (not recommended: a lost operation then
+            hangs the caller).
+        max_retries: resends after the first attempt (only when resending is safe, see
+            ``_retry.py``).
+        retry_backoff_base / retry_backoff_max: exponential backoff between resends.
+        chunk_max_items / chunk_max_bytes: batch splitting limits for training calls.
+        user_agent: the ``User-Agent`` header.
+        extra_headers: sent with every request (values of credential-like headers are
+            redacted in ``repr``).
+        httpx_transport: an ``httpx.AsyncBaseTransport`` to use instead of the network
+            (``httpx.MockTransport`` in tests).
+        max_connections: connection pool size; each in-flight operation holds one
+            connection while it long-polls, so this bounds useful pipelining.
+    """
+
+    base_url: str | None = None
+    api_key: Secret | str | None = None
+    timeout: httpx.Timeout | float = field(default_factory=lambda: DEFAULT_TIMEOUT, hash=False)
+    operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT
+    max_retries: int = 5
+    retry_backoff_base: float = 0.25
+    retry_backoff_max: float = 8.0
+    chunk_max_items: int | None = None
+    chunk_max_bytes: int | None = None
+    user_agent: str | None = None
+    extra_headers: Mapping[str, str] = field(default_factory=dict, hash=False)
+    httpx_transport: httpx.AsyncBaseTransport | None = field(
+        default=None, hash=False, compare=False
+    )
+    max_connections: int = 64
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+
+        base_url = self.base_url if self.base_url is not None else os.environ.get(ENV_BASE_URL)
+        if base_url is None or not base_url.strip():
+            raise ConfigurationError(
+                "no server URL configured: pass base_url='http://HOST:PORT' (e.g. "
+                "ServiceClient(base_url='http://127.0.0.1:6000')) or set the environment "
+                f"variable {ENV_BASE_URL}=http://HOST:PORT"
+            )
+        base_url = base_url.strip().rstrip("/")
+        try:
+            url = httpx.URL(base_url)
+        except Exception as exc:
+            raise ConfigurationError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ConfigurationError(
+                f"base_url must look like http://HOST:PORT or https://HOST, got {_strip_userinfo(url)!r}"
+            )
+        set_(self, "base_url", base_url)
+
+        key = self.api_key
+        if key is None:
+            key = os.environ.get(ENV_API_KEY)
+        if isinstance(key, str):
+            key = Secret(key.strip())
+        if key is not None and not isinstance(key, Secret):
+            raise ConfigurationError("api_key must be a string")
+        set_(self, "api_key", key if key else None)
+
+        timeout = self.timeout
+        if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+            _check_positive("timeout", timeout, allow_none=False)
+            timeout = httpx.Timeout(float(timeout))
+        if not isinstance(timeout, httpx.Timeout):
+            raise ConfigurationError(
+                f"timeout must be an httpx.Timeout or a number of seconds, got {timeout!r}"
+            )
+        for phase in ("connect", "read", "write", "pool"):
+            _check_positive(f"timeout.{phase}", getattr(timeout, phase), allow_none=True)
+        if timeout.read is not None and timeout.read <= SERVER_LONG_POLL_SECONDS:
+            logger.warning(
+                "timeout.read=%.1fs is not longer than the server's %.0fs long-poll: polls for "
+                "slow operations will be cut off and re-sent; use at least %.0fs",
+                timeout.read,
+                SERVER_LONG_POLL_SECONDS,
+                SERVER_LONG_POLL_SECONDS + 15,
+            )
+        set_(self, "timeout", timeout)
+
+        _check_positive("operation_timeout", self.operation_timeout, allow_none=True)
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
+            raise ConfigurationError(f"max_retries must be an int, got {self.max_retries!r}")
+        if self.max_retries < 0:
+            raise ConfigurationError(f"max_retries must be >= 0, got {self.max_retries}")
+        _check_positive("retry_backoff_base", self.retry_backoff_base, allow_none=False)
+        _check_positive("retry_backoff_max", self.retry_backoff_max, allow_none=False)
+        _check_positive("max_connections", self.max_connections, allow_none=False)
+
+        items = self.chunk_max_items
+        if items is None:
+            items = _env_int(ENV_MAX_CHUNK_ITEMS) or DEFAULT_CHUNK_MAX_ITEMS
+        nbytes = self.chunk_max_bytes
+        if nbytes is None:
+            nbytes = _env_int(ENV_MAX_CHUNK_BYTES) or DEFAULT_CHUNK_MAX_BYTES
+        _check_positive("chunk_max_items", items, allow_none=False)
+        _check_positive("chunk_max_bytes", nbytes, allow_none=False)
+        set_(self, "chunk_max_items", int(items))
+        set_(self, "chunk_max_bytes", int(nbytes))
+
+        set_(self, "user_agent", self.user_agent or _default_user_agent())
+        set_(self, "extra_headers", MappingProxyType(dict(self.extra_headers)))
+
+    # -- constructors -------------------------------------------------------------------
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ClientConfig:
+        """Build a config from the environment; keyword arguments override it.
+
+        ``ClientConfig(...)`` already falls back to the environment for fields left as
+        ``None``; this spelling just makes that explicit at the call site.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown ClientConfig option(s): {', '.join(unknown)}; "
+                f"valid options: {', '.join(sorted(names))}"
+            )
+        return cls(**overrides)
+
+    def replace(self, **changes: Any) -> ClientConfig:
+        """A copy with some fields changed (the API key stays redacted)."""
+        return dataclasses.replace(self, **changes)
+
+    # -- derived values -----------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """``base_url`` as a string (always set after construction)."""
+        assert self.base_url is not None
+        return self.base_url
+
+    @property
+    def display_url(self) -> str:
+        """``base_url`` without any ``user:password@`` part, safe for messages and logs."""
+        return _strip_userinfo(httpx.URL(self.url))
+
+    @property
+    def http_timeout(self) -> httpx.Timeout:
+        """``timeout`` with its type narrowed (always an ``httpx.Timeout`` after construction)."""
+        assert isinstance(self.timeout, httpx.Timeout)
+        return self.timeout
+
+    def api_key_value(self) -> str | None:
+        """The real API key, or ``None``. Only the transport should call this."""
+        key = self.api_key
+        return key.get_secret_value() if isinstance(key, Secret) else None
+
+    @property
+    def max_chunk_items(self) -> int:
+        """``chunk_max_items`` with its type narrowed."""
+        assert self.chunk_max_items is not None
+        return self.chunk_max_items
+
+    @property
+    def max_chunk_bytes(self) -> int:
+        """``chunk_max_bytes`` with its type narrowed."""
+        assert self.chunk_max_bytes is not None
+        return self.chunk_max_bytes
+
+    def headers(self) -> dict[str, str]:
+        """Headers sent with every request, without the ``Authorization`` header."""
+        out = {"User-Agent": self.user_agent or _default_user_agent()}
+        out.update(self.extra_headers)
+        return out
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "extra_headers":
+                value = {
+                    k: ("***" if any(w in k.lower() for w in _SENSITIVE_HEADER_WORDS) else v)
+                    for k, v in value.items()
+                }
+            elif f.name == "base_url":
+                value = self.display_url
+            elif f.name == "api_key":
+                value = None if value is None else Secret("")  # repr is ***
+            parts.append(f"{f.name}={value!r}")
+        return f"ClientConfig({', '.join(parts)})"
+
+
+def _strip_userinfo(url: httpx.URL) -> str:
+    if not url.userinfo:
+        return str(url)
+    return str(url.copy_with(username=None, password=None))

@@ -1,0 +1,492 @@
+"""``Transport``: the only object that sends HTTP requests.
+
+It owns the generated ``xorl_openapi`` client (``AuthenticatedClient`` when an API key is
+configured, else ``Client``) and runs every generated endpoint through one retry loop
+(``RetryPolicy``) under one deadline. What callers get back is either the generated
+model (``response.parsed``) or an exception from :mod:`xorl_client.errors` whose message
+says which operation failed, what the server said, and what to do about it.
+
+Why the generated client is created lazily on the running loop: an ``httpx.AsyncClient``
+belongs to the event loop it first runs on. The SDK runs every request on its own loop
+(``_runtime.py``), so the transport binds there on first use and refuses other loops with a
+clear error instead of failing deep inside httpx.
+
+The API key lives only in the generated client's ``Authorization`` header. It is never
+formatted into a message or a log line; as a second line of defence every message this
+module builds is scrubbed of the key's text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Final, Protocol
+
+import httpx
+import orjson
+
+from ._config import ClientConfig
+from ._retry import RetryPolicy, error_detail
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    XorlError,
+    status_error_class,
+)
+
+__all__ = ["Endpoint", "Transport"]
+
+logger = logging.getLogger("xorl_client")
+
+_MAX_422_ITEMS: Final = 5
+
+
+class Endpoint(Protocol):
+    """A generated endpoint module: ``xorl_openapi.api.<tag>.<operation_id>``.
+
+    (A read-only member, so that a module with a concrete ``asyncio_detailed`` matches.)
+    """
+
+    @property
+    def asyncio_detailed(self) -> Callable[..., Awaitable[Any]]: ...
+
+
+# The raw httpx response of the request currently running in this task. The generated
+# endpoint may raise while parsing (plain-text 500, non-standard status, a body that fits no
+# schema); the hook below keeps the response so the error can still say what came back.
+_captured: contextvars.ContextVar[list[httpx.Response] | None] = contextvars.ContextVar(
+    "xorl_client_captured_response", default=None
+)
+
+
+async def _capture_response(response: httpx.Response) -> None:
+    box = _captured.get()
+    if box is not None:
+        box.append(response)
+
+
+@dataclass
+class _Outcome:
+    """One HTTP exchange, whatever the generated parser made of it."""
+
+    status_code: int
+    content: bytes
+    headers: Mapping[str, str]
+    parsed: Any
+    method: str | None
+    url: str | None
+    parse_error: BaseException | None = None
+
+
+class Transport:
+    """Sends generated-endpoint requests with retries, a deadline and error mapping.
+
+    Args:
+        config: the client settings (base URL, key, timeouts, retry knobs).
+        policy: the retry policy; defaults to ``RetryPolicy.from_config(config)``.
+
+    One ``Transport`` is shared by every client a ``ServiceClient`` creates; it must only be
+    used on the SDK loop (``_runtime.run_coroutine``).
+    """
+
+    def __init__(self, config: ClientConfig, policy: RetryPolicy | None = None) -> None:
+        self.config = config
+        self.policy = policy if policy is not None else RetryPolicy.from_config(config)
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        key = config.api_key_value()
+        self._secrets: tuple[str, ...] = (key,) if key and len(key) >= 4 else ()
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.config.display_url!r})"
+
+    # -- the generated client -----------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The generated client, created on first use on the running loop."""
+        loop = asyncio.get_running_loop()
+        if self._client is None:
+            self._client = self._make_client()
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError(
+                "this xorl-client Transport is bound to another event loop; run SDK "
+                "coroutines through xorl_client._runtime.run_coroutine (the SDK loop)"
+            )
+        return self._client
+
+    def _make_client(self) -> Any:
+        from xorl_openapi.client import (  # type: ignore[import-untyped,unused-ignore]
+            AuthenticatedClient,
+            Client,
+        )
+
+        cfg = self.config
+        httpx_args: dict[str, Any] = {
+            "limits": httpx.Limits(
+                max_connections=cfg.max_connections,
+                max_keepalive_connections=cfg.max_connections,
+            ),
+            "event_hooks": {"response": [_capture_response]},
+        }
+        if cfg.httpx_transport is not None:
+            httpx_args["transport"] = cfg.httpx_transport
+        common: dict[str, Any] = {
+            "base_url": cfg.url,
+            "headers": cfg.headers(),
+            "timeout": cfg.http_timeout,
+            "raise_on_unexpected_status": False,
+            "httpx_args": httpx_args,
+        }
+        key = cfg.api_key_value()
+        if key:
+            return AuthenticatedClient(token=key, **common)
+        return Client(**common)
+
+    async def aclose(self) -> None:
+        """Close the connection pool. The transport can be used again afterwards."""
+        client, self._client, self._loop = self._client, None, None
+        if client is not None:
+            await client.get_async_httpx_client().aclose()
+
+    # -- deadlines ----------------------------------------------------------------------
+
+    def deadline(self, timeout: float | None = None) -> float | None:
+        """An absolute deadline on the policy's clock for an operation starting now.
+
+        ``timeout=None`` uses ``config.operation_timeout`` (which may itself be ``None``:
+        no deadline).
+        """
+        seconds = timeout if timeout is not None else self.config.operation_timeout
+        return self.policy.deadline_after(seconds)
+
+    # -- calling ------------------------------------------------------------------------
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        *,
+        operation: str,
+        idempotent: bool,
+        deadline: float | None,
+        raw_fallback: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Call ``endpoint.asyncio_detailed(client=..., **kwargs)`` and return ``parsed``.
+
+        Args:
+            endpoint: a generated endpoint module (or any object with ``asyncio_detailed``).
+            operation: name for messages (``"forward_backward"``).
+            idempotent: whether resending is harmless (see ``_retry.py``).
+            deadline: absolute time on ``self.policy.clock`` (``Transport.deadline()``);
+                ``None`` = no overall deadline.
+            raw_fallback: if a 2xx body fits none of the generated models, return the
+                decoded JSON instead of raising (the poller uses this to still recognise a
+                failure with an unexpected ``category``).
+            kwargs: the endpoint's own arguments (``body=...``).
+
+        Raises:
+            APIStatusError subclass: the server answered non-2xx (after any retries).
+            APIConnectionError / APITimeoutError: the request did not complete, or the
+                deadline passed.
+            XorlError: a 2xx body the SDK could not parse.
+        """
+        policy = self.policy
+        started = policy.clock()
+        left = policy.remaining(deadline)
+        if left is not None and left <= 0:
+            raise self._deadline_error(operation, started, attempts=0)
+        client = self.client
+        loop = asyncio.get_running_loop()
+        when = None if left is None else loop.time() + left
+        attempt = 0
+        scope = asyncio.timeout_at(when)
+        try:
+            async with scope:
+                while True:
+                    attempt += 1
+                    if attempt > 1:
+                        left = policy.remaining(deadline)
+                        if left is not None and left <= 0:
+                            raise self._deadline_error(operation, started, attempts=attempt - 1)
+                    try:
+                        outcome = await self._send(endpoint, client, kwargs)
+                    except httpx.HTTPError as exc:
+                        decision = policy.classify(
+                            exc, idempotent=idempotent, attempt=attempt, deadline=deadline
+                        )
+                        if not decision.retry:
+                            # Keep httpx's exception as the cause for debugging, unless its
+                            # text somehow carries the key (then drop it from tracebacks).
+                            cause = None if self._scrub(str(exc)) != str(exc) else exc
+                            raise self._network_error(
+                                exc, operation, idempotent, attempt, decision.reason
+                            ) from cause
+                        self._log_retry(operation, decision.reason, decision.delay, attempt)
+                        await policy.sleep(decision.delay or 0.0)
+                        continue
+
+                    if 200 <= outcome.status_code < 300:
+                        return self._success(outcome, operation, raw_fallback)
+
+                    decision = policy.classify(
+                        outcome, idempotent=idempotent, attempt=attempt, deadline=deadline
+                    )
+                    if not decision.retry:
+                        raise self._status_error(outcome, operation, attempt, decision.reason)
+                    self._log_retry(operation, decision.reason, decision.delay, attempt)
+                    await policy.sleep(decision.delay or 0.0)
+        except TimeoutError as exc:
+            if scope.expired():
+                raise self._deadline_error(operation, started, attempts=attempt) from exc
+            raise
+
+    async def _send(self, endpoint: Endpoint, client: Any, kwargs: dict[str, Any]) -> _Outcome:
+        box: list[httpx.Response] = []
+        token = _captured.set(box)
+        try:
+            try:
+                response = await endpoint.asyncio_detailed(client=client, **kwargs)
+            except httpx.HTTPError:
+                raise
+            except Exception as exc:
+                # The request completed but the generated code could not build a Response
+                # (non-JSON body for a JSON schema, a body no model accepts, status 520...).
+                if not box:
+                    raise
+                failed = box[-1]
+                try:
+                    content = failed.content
+                except httpx.ResponseNotRead:
+                    content = b""
+                return _Outcome(
+                    status_code=failed.status_code,
+                    content=content,
+                    headers=failed.headers,
+                    parsed=None,
+                    method=failed.request.method,
+                    url=_safe_url(failed.request.url),
+                    parse_error=exc,
+                )
+        finally:
+            _captured.reset(token)
+        raw = box[-1] if box else None
+        outcome = _Outcome(
+            status_code=int(response.status_code),
+            content=response.content,
+            headers=response.headers,
+            parsed=response.parsed,
+            method=raw.request.method if raw is not None else None,
+            url=_safe_url(raw.request.url) if raw is not None else None,
+        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s -> %s", outcome.method, outcome.url, outcome.status_code)
+        return outcome
+
+    # -- results and errors ---------------------------------------------------------------
+
+    def _success(self, outcome: _Outcome, operation: str, raw_fallback: bool) -> Any:
+        if outcome.parsed is not None:
+            return outcome.parsed
+        if raw_fallback:
+            try:
+                return orjson.loads(outcome.content)
+            except orjson.JSONDecodeError:
+                pass
+        snippet = outcome.content[:300].decode("utf-8", "replace")
+        why = (
+            f" ({type(outcome.parse_error).__name__}: {outcome.parse_error})"
+            if (outcome.parse_error is not None)
+            else ""
+        )
+        raise XorlError(
+            self._scrub(
+                f"{operation}: the server answered {outcome.status_code} but the SDK could not "
+                f"parse the body{why}: {snippet!r}. The server is probably a different version "
+                "than this SDK expects; upgrade xorl-client or the server."
+            )
+        )
+
+    def _status_error(
+        self, outcome: _Outcome, operation: str, attempts: int, reason: str
+    ) -> APIStatusError:
+        status = outcome.status_code
+        detail = error_detail(outcome.content)
+        if isinstance(detail, str):
+            detail = self._scrub(detail)
+        summary = _summarize_detail(detail)
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = ""
+        where = f" to {outcome.method} {outcome.url}" if outcome.method and outcome.url else ""
+        retried = f" (after {attempts} attempts)" if attempts > 1 else ""
+        if "gave up" in reason or "not retried because" in reason:
+            retried += f" [{reason}]"
+        message = (
+            f"{operation} failed: the server answered {status} {phrase}{where}{retried}: "
+            f"{summary}. {_hint(status, summary, operation)}"
+        )
+        cls = status_error_class(status)
+        return cls(
+            self._scrub(message),
+            status_code=status,
+            detail=detail,
+            method=outcome.method,
+            url=outcome.url,
+        )
+
+    def _network_error(
+        self,
+        exc: httpx.HTTPError,
+        operation: str,
+        idempotent: bool,
+        attempts: int,
+        reason: str,
+    ) -> XorlError:
+        url = self.config.display_url
+        timeout = self.config.http_timeout
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        if "not retried because" in reason:
+            tries += " (" + reason.split("; ", 1)[-1] + ")"
+        text = str(exc) or type(exc).__name__
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            msg = (
+                f"{operation}: could not connect to the xorl server at {url}{tries} "
+                f"({type(exc).__name__}: {text}). Check that the server is running and that "
+                "base_url / XORL_BASE_URL points at it."
+            )
+            if isinstance(exc, httpx.ConnectTimeout):
+                return APITimeoutError(self._scrub(msg))
+            return APIConnectionError(self._scrub(msg))
+        if isinstance(exc, httpx.PoolTimeout):
+            return APITimeoutError(
+                self._scrub(
+                    f"{operation}: no free connection to {url} within {timeout.pool}s{tries}: "
+                    f"too many requests are in flight (max_connections="
+                    f"{self.config.max_connections}). Wait for some futures before submitting more."
+                )
+            )
+        if idempotent:
+            what = (
+                f"no answer within {timeout.read}s"
+                if isinstance(exc, httpx.ReadTimeout)
+                else f"the connection failed ({type(exc).__name__}: {text})"
+            )
+            msg = f"{operation}: {what} from the xorl server at {url}{tries}."
+        else:
+            what = (
+                f"got no answer within {timeout.read}s"
+                if isinstance(exc, httpx.ReadTimeout)
+                else f"lost the connection ({type(exc).__name__}: {text})"
+            )
+            msg = (
+                f"{operation}: sent the request to {url} but {what}. The server may already "
+                "have executed it, so it was NOT resent automatically (the server has no "
+                "idempotency keys). Check the session's state before repeating it; for "
+                "forward_backward call abort_gradient_epoch() first so no gradient is counted "
+                "twice."
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(self._scrub(msg))
+        return APIConnectionError(self._scrub(msg))
+
+    def _deadline_error(self, operation: str, started: float, *, attempts: int) -> APITimeoutError:
+        elapsed = self.policy.clock() - started
+        return APITimeoutError(
+            self._scrub(
+                f"{operation}: the operation's deadline passed ({elapsed:.1f}s in this call, "
+                f"{attempts} attempt(s)) talking to {self.config.display_url}. Raise "
+                "operation_timeout in ClientConfig if the server is just slow."
+            )
+        )
+
+    def _log_retry(self, operation: str, reason: str, delay: float | None, attempt: int) -> None:
+        logger.warning(
+            "%s: %s; retrying in %.2fs (attempt %d of %d)",
+            operation,
+            self._scrub(reason),
+            delay or 0.0,
+            attempt + 1,
+            self.policy.max_attempts,
+        )
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def _safe_url(url: httpx.URL) -> str:
+    """The request URL without credentials or query string (it may carry tokens)."""
+    return str(url.copy_with(username=None, password=None, query=None))
+
+
+def _summarize_detail(detail: Any) -> str:
+    """One line from a FastAPI ``detail``: the string, or the 422 list as ``loc: msg``."""
+    if detail is None:
+        return "(no detail in the response body)"
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        parts = []
+        for item in detail[:_MAX_422_ITEMS]:
+            if isinstance(item, dict):
+                loc = ".".join(str(p) for p in item.get("loc", ()) if p is not None)
+                msg = item.get("msg", "")
+                parts.append(f"{loc}: {msg}" if loc else str(msg))
+            else:
+                parts.append(str(item))
+        more = len(detail) - _MAX_422_ITEMS
+        if more > 0:
+            parts.append(f"(and {more} more)")
+        return "; ".join(parts)
+    return orjson.dumps(detail).decode()[:500]
+
+
+def _hint(status: int, detail: str, operation: str) -> str:
+    low = detail.lower()
+    if status == 400:
+        if "has not been registered" in low or "not registered" in low:
+            return (
+                "Create the session first with ServiceClient.create_training_client(...) (or "
+                "create_lora_training_client) and use the model_id it returns."
+            )
+        if "invalid model_id" in low:
+            return "Use 1-128 letters, digits, '_' or '-', starting with a letter or digit."
+        return "The server rejected the arguments; fix what the detail names and try again."
+    if status == 403:
+        return "The server does not allow this operation (e.g. checkpoint 000000 is reserved)."
+    if status == 404:
+        if low in ("not found", ""):
+            return (
+                "The route does not exist on this server: check base_url and that the server "
+                "version matches this SDK."
+            )
+        return "Check the id or name; sessions end on unload/kill or after being idle."
+    if status == 409:
+        return "It already exists; choose another name or delete the existing one first."
+    if status == 422:
+        return (
+            "The request body did not match the server's schema: an argument has the wrong "
+            "type or the server and SDK versions differ."
+        )
+    if status == 429:
+        return "The server asked to slow down; wait a little and try again."
+    if status == 500:
+        return (
+            "The server failed while handling it; its log has the details. Not retried "
+            "automatically, because asking again gives the same answer."
+        )
+    if status in (502, 503, 504):
+        return (
+            "The server (or a proxy in front of it) is unavailable or overloaded; wait and "
+            "try again, and check the server's health with /health."
+        )
+    return f"Unexpected status for {operation}."
