@@ -1,0 +1,63 @@
+"""The core modules import without numpy (it is an optional extra).
+
+Runs in a fresh interpreter: this test process has numpy loaded already.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+LIGHT_MODULES = [
+    "xorl_client.types",
+    "xorl_client.validation",
+    "xorl_client.chunking",
+    "xorl_client.tinker_compat",
+]
+
+HEAVY = ["numpy", "torch", "transformers", "tinker"]
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_core_modules_do_not_import_numpy() -> None:
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in LIGHT_MODULES)
+        + f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        + "print(heavy)\n"
+        + "raise SystemExit(1 if heavy else 0)\n"
+    )
+    proc = _run(code)
+    assert proc.returncode == 0, f"stdout={proc.stdout!r} stderr={proc.stderr!r}"
+
+
+def test_types_work_without_numpy_loaded() -> None:
+    code = (
+        "import sys\n"
+        "from xorl_client.types import Datum\n"
+        "from xorl_client.validation import validate_batch\n"
+        "from xorl_client.chunking import split_batch\n"
+        "d = Datum([1, 2, 3], {'labels': [1, 2, 3], 'weights': [0, 1, 1]})\n"
+        "validate_batch([d], 'causallm_loss')\n"
+        "assert split_batch([d]) == [[d]]\n"
+        "assert d.to_wire()['loss_fn_inputs']['labels'] == [1, 2, 3]\n"
+        "assert 'numpy' not in sys.modules, 'numpy was imported'\n"
+    )
+    proc = _run(code)
+    assert proc.returncode == 0, f"stdout={proc.stdout!r} stderr={proc.stderr!r}"
