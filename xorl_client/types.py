@@ -59,6 +59,8 @@ __all__ = [
     "TensorData",
     "Tokenizer",
     "TrainingRun",
+    "TrainingRunsPage",
+    "SyncInferenceWeightsResult",
     "WeightsInfo",
 ]
 
@@ -957,6 +959,53 @@ class SessionInfo:
             loaded_training_adapters=[str(m) for m in d.get("loaded_training_adapters") or []],
             max_training_adapters=int(d.get("max_training_adapters") or 0),
             current_training_adapter=str(current) if current is not None else None,
+        )
+
+
+@dataclass(slots=True)
+class TrainingRunsPage:
+    """One page of ``GET /api/v1/training_runs``: the runs and where the page sits."""
+
+    training_runs: list[TrainingRun] = field(default_factory=list)
+    offset: int = 0
+    limit: int = 0
+    total_count: int = 0
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> TrainingRunsPage:
+        """Parse a ``TrainingRunsResponse`` body."""
+        cursor = d.get("cursor") or {}
+        return cls(
+            training_runs=[TrainingRun.from_wire(r) for r in d.get("training_runs") or []],
+            offset=int(cursor.get("offset") or 0),
+            limit=int(cursor.get("limit") or 0),
+            total_count=int(cursor.get("total_count") or 0),
+        )
+
+
+@dataclass(slots=True)
+class SyncInferenceWeightsResult:
+    """Outcome of ``sync_inference_weights``.
+
+    ``success`` is false (with the reason in ``message``) when no endpoint was registered or
+    none matched the requested pools; the server answers 200 in those cases.
+    """
+
+    success: bool
+    message: str
+    flush_cache: bool = False
+    endpoints_synced: list[dict[str, Any]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> SyncInferenceWeightsResult:
+        """Parse a ``SyncInferenceWeightsResponse`` body (every field kept in ``raw``)."""
+        return cls(
+            success=bool(d.get("success", False)),
+            message=str(d.get("message", "")),
+            flush_cache=bool(d.get("flush_cache", False)),
+            endpoints_synced=[dict(e) for e in d.get("endpoints_synced") or []],
+            raw=dict(d),
         )
 
 
