@@ -23,10 +23,11 @@ class Datum:
     field has N entries).
 
         Attributes:
-            model_input (ModelInput): Model inputs. `input_ids` is the xorl form; Tinker's `chunks` form is accepted too
-                (tokens of
-                every chunk that has them are concatenated into `input_ids`; the rest is discarded). Other
-                keys map a per-token field name to an `InputType`.
+            model_input (ModelInput): Model inputs. `input_ids` is the xorl form; Tinker's `chunks` form is accepted too:
+                when `chunks`
+                is present the server replaces the whole `model_input` with `{"input_ids": <tokens of every chunk
+                that has them, concatenated>}` (any `input_ids` and other keys are discarded; image chunks are
+                dropped). Send one form, not both. Other keys map a per-token field name to an `InputType`.
             loss_fn_inputs (LossFnInputs): Loss inputs by name (`labels` or `target_tokens`, `weights` (0/1 only),
                 `advantages`,
                 `logprobs`, `rollout_logprobs`, `ref_logprobs`, teacher fields, ...). May be empty.

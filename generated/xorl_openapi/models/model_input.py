@@ -18,9 +18,10 @@ T = TypeVar("T", bound="ModelInput")
 
 @_attrs_define
 class ModelInput:
-    """Model inputs. `input_ids` is the xorl form; Tinker's `chunks` form is accepted too (tokens of
-    every chunk that has them are concatenated into `input_ids`; the rest is discarded). Other
-    keys map a per-token field name to an `InputType`.
+    """Model inputs. `input_ids` is the xorl form; Tinker's `chunks` form is accepted too: when `chunks`
+    is present the server replaces the whole `model_input` with `{"input_ids": <tokens of every chunk
+    that has them, concatenated>}` (any `input_ids` and other keys are discarded; image chunks are
+    dropped). Send one form, not both. Other keys map a per-token field name to an `InputType`.
 
         Attributes:
             input_ids (list[int] | Unset):

@@ -13,7 +13,8 @@ T = TypeVar("T", bound="WeightsInfoRequest")
 class WeightsInfoRequest:
     """
     Attributes:
-        xorl_path (str): Only `xorl://M/weights/N` is accepted (anything else -> 400).
+        xorl_path (str): Only `xorl://M/weights/N` is accepted, with M a model id and N a checkpoint name
+            (`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`); anything else -> 400.
     """
 
     xorl_path: str

@@ -44,6 +44,11 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = ErrorDetail.from_dict(orjson.loads(response.content))
+
+        return response_400
+
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(orjson.loads(response.content))
 
