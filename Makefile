@@ -48,7 +48,9 @@ typecheck:
 test: lint typecheck
 	$(BIN)/python -m pytest -q
 
-demo: install
+# The main job: only the runtime + local-server extra is needed, not the dev tools.
+demo: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[local]"
 	$(BIN)/python examples/demo.py --port $(PORT)
 
 serve:
