@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rl_loop = HERE / "rl_loop.py"
             if rl_loop.exists():
                 print("== RL ==")
-                import rl_loop as rl  # noqa: PLC0415
+                import rl_loop as rl
 
                 status = rl.main(["--base-url", url])
                 if status != 0:
