@@ -40,6 +40,8 @@ from .errors import (
 )
 from .futures import APIFuture
 from .rest import DeleteCheckpointResult, RestClient
+from .rl import build_rl_datum, group_advantages
+from .sampling import BatchSampleResult, SamplingClient
 from .service import ServiceClient
 from .training import TrainingClient
 from .types import (
@@ -80,6 +82,7 @@ __all__ = [
     "AbortGradientEpochOutput",
     "AdamParams",
     "BadRequestError",
+    "BatchSampleResult",
     "ByteTokenizer",
     "CheckpointInfo",
     "ClientConfig",
@@ -107,6 +110,7 @@ __all__ = [
     "RestClient",
     "SampleResponse",
     "SampledSequence",
+    "SamplingClient",
     "SamplingParams",
     "SaveWeightsForSamplerResponse",
     "SaveWeightsResponse",
@@ -122,4 +126,6 @@ __all__ = [
     "WeightsInfo",
     "XorlError",
     "__version__",
+    "build_rl_datum",
+    "group_advantages",
 ]

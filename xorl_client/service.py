@@ -10,6 +10,7 @@ ServiceClient(base_url='http://127.0.0.1:6000', api_key=***)
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from types import TracebackType
@@ -19,8 +20,10 @@ from . import _runtime
 from ._config import ClientConfig
 from ._polling import QueueStateEvent, wait_for_future
 from ._transport import Transport
+from .errors import DataValidationError, XorlError
 from .futures import APIFuture
 from .rest import RestClient
+from .sampling import ENV_INFERENCE_BASE_URL, SamplingClient
 from .training import TrainingClient
 from .validation import validate_model_id
 
@@ -72,6 +75,7 @@ class ServiceClient:
         self.config = config
         self._transport = Transport(config)
         self._on_queue_state = on_queue_state
+        self._sampling_clients: list[SamplingClient] = []
         self._closed = False
 
     def __repr__(self) -> str:
@@ -81,10 +85,16 @@ class ServiceClient:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the HTTP connections. Futures still running fail with a connection error."""
+        """Close the HTTP connections of this service and of the sampling clients it created.
+
+        Futures still running fail with a connection error.
+        """
         if self._closed:
             return
         self._closed = True
+        for client in self._sampling_clients:
+            client.close()
+        self._sampling_clients.clear()
         _runtime.run_coroutine(self._transport.aclose()).result()
 
     def __enter__(self) -> ServiceClient:
@@ -160,6 +170,111 @@ class ServiceClient:
         """Like :meth:`create_training_client_from_state`, restoring optimizer state too, so
         training continues exactly where the checkpoint left off."""
         return self._from_state(path, model_id=model_id, optimizer=True)
+
+    def create_sampling_client(
+        self,
+        base_url: str | None = None,
+        model_path: str | None = None,
+        *,
+        api_key: str | None = None,
+        model_id: str | None = None,
+        **settings: Any,
+    ) -> SamplingClient:
+        """A :class:`~xorl_client.SamplingClient` on the inference server.
+
+        * With ``model_path`` (``xorl://M/sampler_weights/N``, ``sampler_weights/N`` or ``N``,
+          what :meth:`TrainingClient.save_weights_for_sampler` returned): asks the training
+          server to load that LoRA adapter on its inference endpoints
+          (``create_sampling_session``, blocking) and returns a client bound to it
+          (``lora_path`` = the adapter's ``lora_name``).
+        * Without: a client on the inference server's current weights, i.e. the base model
+          or whatever :meth:`TrainingClient.sync_inference_weights` last pushed (the
+          full-weight path: ``save_weights_for_sampler`` + ``sync_inference_weights``).
+
+        Args:
+            base_url: the inference server; defaults to ``$XORL_INFERENCE_BASE_URL``, and
+                when that is unset to this training server's URL (the local server serves
+                ``/generate`` on its training port).
+            model_path: the sampler export to load, or ``None``.
+            api_key: the inference server's key; defaults to ``$XORL_INFERENCE_API_KEY``.
+                This service's own key (``$XORL_API_KEY``) is never passed on.
+            model_id: attribution of the adapter for the server's per-model LRU (default:
+                the ``M`` of an ``xorl://`` path).
+            **settings: :class:`~xorl_client.ClientConfig` fields for the sampling client.
+                ``operation_timeout``, ``max_retries``, the backoff, ``max_connections``,
+                ``user_agent`` and ``httpx_transport`` default to this service's; headers
+                and credentials are not inherited.
+
+        Close the returned client (or use it in a ``with`` block) when done.
+        """
+        from xorl_openapi.api.inference import create_sampling_session
+        from xorl_openapi.models import CreateSamplingSessionRequest
+
+        if isinstance(base_url, str) and base_url.startswith(("xorl://", "tinker://")):
+            raise DataValidationError(
+                f"create_sampling_client(base_url={base_url!r}): that is a model path, not a "
+                "server URL; pass it as model_path=...",
+                field="base_url",
+                rule="base_url is a server URL",
+            )
+        url = base_url or os.environ.get(ENV_INFERENCE_BASE_URL) or self.config.url
+        inherited: dict[str, Any] = {
+            "operation_timeout": self.config.operation_timeout,
+            "max_retries": self.config.max_retries,
+            "retry_backoff_base": self.config.retry_backoff_base,
+            "retry_backoff_max": self.config.retry_backoff_max,
+            "max_connections": self.config.max_connections,
+            "user_agent": self.config.user_agent,
+            "httpx_transport": self.config.httpx_transport,
+        }
+        inherited.update(settings)
+        if model_path is None:
+            return self._own(SamplingClient(url, api_key, **inherited))
+        if not isinstance(model_path, str) or not model_path.strip():
+            raise DataValidationError(
+                f"model_path must be a non-empty string, not {model_path!r}",
+                field="model_path",
+                rule="model_path is a sampler export path",
+            )
+        if model_path.startswith("xorl://") and "/sampler_weights/" not in model_path:
+            raise DataValidationError(
+                f"model_path {model_path!r} is not a sampler export; export one with "
+                "TrainingClient.save_weights_for_sampler(name) and pass the path it returns",
+                field="model_path",
+                rule="model_path is a sampler export path",
+            )
+        body: dict[str, Any] = {"model_path": model_path}
+        if model_id is not None:
+            body["model_id"] = validate_model_id(model_id)
+        transport = self._transport
+        deadline = transport.deadline()
+
+        async def load() -> str:
+            # Loading an adapter that is already loaded is a no-op on the server, so the call
+            # is safe to resend (idempotent).
+            parsed = await transport.call(
+                create_sampling_session,
+                operation="create_sampling_session",
+                idempotent=True,
+                deadline=deadline,
+                body=CreateSamplingSessionRequest.from_dict(body),
+            )
+            answer: dict[str, Any] = parsed.to_dict()
+            name = answer.get("lora_name")
+            if not answer.get("success", True) or not isinstance(name, str) or not name:
+                raise XorlError(
+                    f"create_sampling_session did not load {model_path!r}: "
+                    f"{answer.get('message') or answer}"
+                )
+            return name
+
+        future = APIFuture(_runtime.run_coroutine(load()), operation="create_sampling_session")
+        return self._own(SamplingClient(url, api_key, lora_path=future.result(), **inherited))
+
+    def _own(self, client: SamplingClient) -> SamplingClient:
+        """Remember a client this service opened so :meth:`close` closes it too."""
+        self._sampling_clients.append(client)
+        return client
 
     def create_rest_client(self) -> RestClient:
         """A client for checkpoints, weights info, training runs and sessions."""
