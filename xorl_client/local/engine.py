@@ -46,7 +46,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -829,8 +829,13 @@ class SamplerWeights:
         stop_token_ids: list[int] | None = None,
         ignore_eos: bool = False,
         rng: np.random.Generator,
+        should_stop: Callable[[], bool] | None = None,
     ) -> Generation:
         """Sample a completion of ``input_ids``; greedy at temperature 0.
+
+        ``should_stop`` is checked before every token: when it turns true (the client went
+        away, or ``/abort_request`` named this request) generation ends with
+        ``finish_reason {"type": "abort"}``, as SGLang reports an aborted request.
 
         Sampling draws from ``softmax(logits / temperature)`` after top-k, then top-p, then
         min-p filtering; the reported logprobs are of the raw distribution (see the module
@@ -853,6 +858,8 @@ class SamplerWeights:
         output_ids: list[int] = []
         output_logprobs: list[float] = []
         for _ in range(int(max_new_tokens)):
+            if should_stop is not None and should_stop():
+                return Generation(output_ids, output_logprobs, {"type": "abort"})
             logits = self._table[last]
             if temperature == 0:
                 token = int(np.argmax(logits))

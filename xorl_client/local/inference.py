@@ -31,6 +31,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,9 @@ from xorl_client.local.engine import (
     SamplerWeights,
 )
 from xorl_client.local.schemas import GenerateRequest, GenerateSamplingParams
+
+#: how often a running /generate checks whether its client is still connected
+_DISCONNECT_CHECK_SECONDS = 0.05
 
 __all__ = [
     "Endpoint",
@@ -212,6 +216,8 @@ class InferenceManager:
     """Sampler weights, adapters, registered endpoints and the sync quantization setting."""
 
     def __init__(self, config: LocalServerConfig, base: BaseWeights) -> None:
+        #: cancel flags of running /generate requests by SGLang ``rid``
+        self.running: dict[str, threading.Event] = {}
         self.config = config
         self.base = base
         self.active: SamplerWeights = SamplerWeights.from_base(base)
@@ -334,8 +340,13 @@ class InferenceManager:
         self.adapters.move_to_end(lora_path)
         return adapter.weights
 
-    async def generate(self, request: GenerateRequest) -> Any:
-        """Run a ``/generate`` request; one object for one prompt with ``n == 1``, else a list."""
+    async def generate(
+        self, request: GenerateRequest, cancel: threading.Event | None = None
+    ) -> Any:
+        """Run a ``/generate`` request; one object for one prompt with ``n == 1``, else a list.
+
+        Setting ``cancel`` stops the generation at its next token (finish reason ``abort``).
+        """
         if request.stream:
             raise GenerateError("stream=true is not supported by the local server")
         prompts, batched = _prompts(request)
@@ -351,8 +362,16 @@ class InferenceManager:
             else self._fresh_seed()
             for p in params
         ]
+        cancel = cancel or threading.Event()
         outputs = await asyncio.to_thread(
-            _generate_rows, prompts, params, weights, seeds, request.return_logprob, logprob_start
+            _generate_rows,
+            prompts,
+            params,
+            weights,
+            seeds,
+            request.return_logprob,
+            logprob_start,
+            cancel.is_set,
         )
         if not batched and len(outputs) == 1:
             return outputs[0]
@@ -435,6 +454,7 @@ def _generate_rows(
     seeds: list[int],
     return_logprob: bool,
     logprob_start: int,
+    should_stop: Callable[[], bool],
 ) -> list[dict[str, Any]]:
     """Generate every (prompt, sample) in a worker thread; SamplerWeights are immutable."""
     outputs: list[dict[str, Any]] = []
@@ -465,6 +485,7 @@ def _generate_rows(
                     stop_token_ids=p.stop_token_ids,
                     ignore_eos=p.ignore_eos,
                     rng=rng,
+                    should_stop=should_stop,
                 )
             except EngineError as exc:
                 raise GenerateError(str(exc)) from exc
@@ -494,11 +515,29 @@ def create_inference_router(manager: InferenceManager, json_response: type[Respo
     router = APIRouter()
 
     @router.post("/generate", include_in_schema=False)
-    async def generate(body: GenerateRequest) -> Response:
+    async def generate(body: GenerateRequest, request: Request) -> Response:
+        # Like SGLang, stop generating when the client goes away (a cancelled rollout) or
+        # when /abort_request names this request's rid; otherwise a cancelled request keeps
+        # a worker thread busy until max_new_tokens.
+        cancel = threading.Event()
+        rids = [body.rid] if isinstance(body.rid, str) else list(body.rid or [])
+        for rid in rids:
+            manager.running[rid] = cancel
+        task = asyncio.ensure_future(manager.generate(body, cancel))
         try:
-            result = await manager.generate(body)
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=_DISCONNECT_CHECK_SECONDS)
+                if done:
+                    break
+                if await request.is_disconnected():
+                    cancel.set()
+            result = task.result()
         except GenerateError as exc:
             return json_response({"error": {"message": str(exc)}}, status_code=400)
+        finally:
+            cancel.set()
+            for rid in rids:
+                manager.running.pop(rid, None)
         return json_response(result)
 
     @router.get("/v1/models", include_in_schema=False)
@@ -528,8 +567,22 @@ def create_inference_router(manager: InferenceManager, json_response: type[Respo
         return {"object": "list", "data": data}
 
     @router.post("/abort_request", include_in_schema=False)
-    async def abort_request() -> Response:
-        # Generations here are short and synchronous; there is nothing to abort.
+    async def abort_request(request: Request) -> Response:
+        """SGLang's ``{"rid": ...}`` (or ``{"abort_all": true}``): stop matching generations."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        if body.get("abort_all"):
+            targets = list(manager.running)
+        else:
+            rid = body.get("rid")
+            targets = [rid] if isinstance(rid, str) else []
+        for rid in targets:
+            event = manager.running.get(rid)
+            if event is not None:
+                event.set()
         return Response(status_code=200)
 
     @router.get("/server_info", include_in_schema=False)
