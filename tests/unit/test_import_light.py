@@ -13,6 +13,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 LIGHT_MODULES = [
+    "xorl_client",
+    "xorl_client.sampling",
+    "xorl_client.rl",
     "xorl_client.types",
     "xorl_client.validation",
     "xorl_client.chunking",
