@@ -42,7 +42,15 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def local_server(port: int, output_dir: Path, *, lora: bool = False) -> Iterator[str]:
     """Run `xorl-client serve` in a child process until the block ends."""
-    cmd = [sys.executable, "-m", "xorl_client.local", "--port", str(port), "--output-dir", str(output_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "xorl_client.local",
+        "--port",
+        str(port),
+        "--output-dir",
+        str(output_dir),
+    ]
     if lora:
         cmd.append("--lora")
     proc = subprocess.Popen(cmd)

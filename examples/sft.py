@@ -56,7 +56,9 @@ def train(
     for step in range(steps):
         batch = batches[step % len(batches)]
         fb = tc.forward_backward(batch, "cross_entropy")
-        op = tc.optim_step(adam)  # submitted before fb finishes; the server runs them in seq_id order
+        op = tc.optim_step(
+            adam
+        )  # submitted before fb finishes; the server runs them in seq_id order
         loss = fb.result().loss
         op.result()
         losses.append(loss)
@@ -98,10 +100,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         tc = service.create_training_client(args.base_model)
         tokenizer = tc.get_tokenizer()
         ids = tokenizer.encode(CORPUS.read_text(encoding="utf-8"))
-        batches = make_batches(ids, seq_len=args.seq_len, batch_size=args.batch_size, seed=args.seed)
+        batches = make_batches(
+            ids, seq_len=args.seq_len, batch_size=args.batch_size, seed=args.seed
+        )
 
         losses = train(
-            tc, batches, steps=args.steps, learning_rate=args.learning_rate, progress=not args.no_progress
+            tc,
+            batches,
+            steps=args.steps,
+            learning_rate=args.learning_rate,
+            progress=not args.no_progress,
         )
         print(f"loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} steps")
 
