@@ -39,8 +39,8 @@ check-generated: generate
 	fi; echo "generated/ matches openapi.yaml"
 
 lint:
-	$(BIN)/ruff check xorl_client tests examples benchmarks
-	$(BIN)/ruff format --check xorl_client tests examples benchmarks
+	$(BIN)/ruff check xorl_client tests examples scripts benchmarks
+	$(BIN)/ruff format --check xorl_client tests examples scripts benchmarks
 
 typecheck:
 	$(BIN)/mypy
@@ -56,8 +56,23 @@ demo: $(BIN)/python
 serve:
 	$(BIN)/xorl-client serve --port $(PORT)
 
+# Contract test of any live server (scripts/contract.py): all checks + the stateful link phase.
+# Defaults leave out routes with side effects outside the server (inference endpoints, weight
+# sync, sleep/wake_up) and the sampling tag (another server). XORL_API_KEY, if set, is sent as a
+# bearer token (never printed). Report: $(CONTRACT_BUILD_DIR)/contract-junit.xml.
+MAX_EXAMPLES       ?= 20
+SEED               ?=
+INCLUDE_TAGS       ?=
+EXCLUDE_TAGS       ?= inference,sampling
+INCLUDE_OPERATIONS ?=
+EXCLUDE_OPERATIONS ?= sleep,wake_up
+CONTRACT_BUILD_DIR ?= build
 contract:
-	$(BIN)/python -m xorl_client.contract --url $(URL) $(CONTRACT_ARGS)
+	$(BIN)/python scripts/contract.py --url $(URL) --max-examples $(MAX_EXAMPLES) \
+		$(if $(SEED),--seed $(SEED)) \
+		--include-tags "$(INCLUDE_TAGS)" --exclude-tags "$(EXCLUDE_TAGS)" \
+		--include-operations "$(INCLUDE_OPERATIONS)" --exclude-operations "$(EXCLUDE_OPERATIONS)" \
+		--build-dir $(CONTRACT_BUILD_DIR) $(CONTRACT_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis
