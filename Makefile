@@ -39,8 +39,8 @@ check-generated: generate
 	fi; echo "generated/ matches openapi.yaml"
 
 lint:
-	$(BIN)/ruff check xorl_client tests examples scripts benchmarks
-	$(BIN)/ruff format --check xorl_client tests examples scripts benchmarks
+	$(BIN)/ruff check xorl_client tests examples scripts benchmarks conftest.py
+	$(BIN)/ruff format --check xorl_client tests examples scripts benchmarks conftest.py
 
 typecheck:
 	$(BIN)/mypy

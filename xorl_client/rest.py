@@ -80,7 +80,21 @@ def checkpoint_id_from_path(path: str) -> str:
 
 
 class RestClient:
-    """Read and manage what the server stores. Create it with ``ServiceClient.create_rest_client()``."""
+    """Read and manage what the server stores. Create it with ``ServiceClient.create_rest_client()``.
+
+    >>> import xorl_client as xc
+    >>> service = xc.ServiceClient(base_url=start_local_server())
+    >>> tc = service.create_training_client("xorl-local/byte-bigram")
+    >>> path = tc.save_state("nightly").result().path
+    >>> rest = service.create_rest_client()
+    >>> [c.path for c in rest.list_checkpoints().result()]
+    ['xorl://default/weights/nightly', 'xorl://default/weights/000000']
+    >>> rest.get_weights_info(path).result().base_model
+    'xorl-local/byte-bigram'
+    >>> rest.delete_checkpoint(path).result().deleted_path
+    'xorl://default/weights/nightly'
+    >>> service.close()
+    """
 
     def __init__(self, *, transport: Transport) -> None:
         self._transport = transport

@@ -213,6 +213,17 @@ class SamplingClient:
 
     Raises:
         ConfigurationError: no base URL, or a bad setting.
+
+    >>> import xorl_client as xc
+    >>> url = start_local_server()          # the local server also serves /generate
+    >>> with xc.SamplingClient(url) as sampler:
+    ...     params = xc.SamplingParams(max_tokens=8, temperature=1.0, seed=7)
+    ...     first = sampler.sample("the cat", params).result().sequences[0]
+    ...     again = sampler.sample("the cat", params).result().sequences[0]
+    >>> first.tokens == again.tokens, len(first.tokens) == len(first.logprobs)
+    (True, True)
+    >>> first.stop_reason in ("length", "stop")
+    True
     """
 
     def __init__(

@@ -47,10 +47,12 @@ class ServiceClient:
         **settings: any other :class:`ClientConfig` field (``operation_timeout``,
             ``timeout``, ``chunk_max_items``, ``chunk_max_bytes``, ``max_retries``, ...).
 
-    Use it as a context manager so the connections it opened are closed::
+    Use it as a context manager so the connections it opened are closed:
 
-        with ServiceClient() as service:
-            tc = service.create_lora_training_client("Qwen/Qwen3-8B", rank=16)
+    >>> with ServiceClient(base_url=start_local_server(lora=True)) as service:
+    ...     tc = service.create_lora_training_client("xorl-local/byte-bigram", rank=8)
+    ...     print(tc.model_id.startswith("lora-"), tc.is_lora, tc.lora_rank)
+    True True 8
     """
 
     def __init__(

@@ -75,6 +75,22 @@ def _reserve_seq_ids(n: int) -> list[int]:
 class TrainingClient:
     """Drives one training session. Create it with :class:`~xorl_client.ServiceClient`.
 
+    >>> import xorl_client as xc
+    >>> service = xc.ServiceClient(base_url=start_local_server())
+    >>> tc = service.create_training_client("xorl-local/byte-bigram")
+    >>> ids = tc.get_tokenizer().encode("the cat sat on the mat")
+    >>> datum = xc.Datum(model_input=xc.ModelInput.from_ints(ids), loss_fn_inputs={"labels": ids})
+    >>> fb = tc.forward_backward([datum], "cross_entropy")   # returns at once
+    >>> op = tc.optim_step(xc.AdamParams(learning_rate=0.1))  # queued right behind it
+    >>> loss, step = fb.result().loss, op.result().step
+    >>> step, round(loss, 2) == round(fb.result().metrics["loss:mean"], 2)
+    (1, True)
+    >>> tc.forward([datum]).result().loss < loss              # the step lowered the loss
+    True
+    >>> tc.save_state("doc-ckpt").result().path
+    'xorl://default/weights/doc-ckpt'
+    >>> service.close()
+
     Attributes:
         model_id: the server-side session id every call is addressed to.
         base_model: the model the session trains.

@@ -1,0 +1,36 @@
+"""Repository-wide pytest setup: docstring examples can start the local server.
+
+Public docstrings carry examples that really run (``--doctest-modules``); the ones that need a
+server call ``start_local_server()``, which starts a fresh local server on 127.0.0.1 and returns
+its URL. Servers are only started when an example asks for one and all stop with the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _doctest_local_server(
+    doctest_namespace: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    with ExitStack() as stack:
+
+        def start_local_server(*, lora: bool = False) -> str:
+            from xorl_client.local import LocalServerConfig, serve_in_thread
+
+            config = LocalServerConfig(
+                port=0,
+                lora=lora,
+                output_dir=tmp_path_factory.mktemp("doctest-server"),
+                long_poll_timeout=1.0,
+            )
+            url: str = stack.enter_context(serve_in_thread(config))
+            return url
+
+        doctest_namespace["start_local_server"] = start_local_server
+        yield
