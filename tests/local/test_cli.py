@@ -1,0 +1,78 @@
+"""`xorl-client serve`: starts on loopback, answers, and stops cleanly on SIGTERM / Ctrl-C."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+READY = re.compile(r"ready at (http://127\.0\.0\.1:\d+)")
+
+
+def start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xorl_client.local",
+            "--port",
+            "0",
+            "--output-dir",
+            str(tmp_path),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:  # the ready line comes once the socket accepts connections
+        match = READY.search(line)
+        if match:
+            return proc, match.group(1)
+    proc.wait(timeout=30)
+    raise AssertionError(f"server exited with {proc.returncode} before it was ready")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_answers_then_shuts_down_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+    proc, url = start(tmp_path, "--lora")
+    try:
+        health = httpx.get(f"{url}/health", timeout=10)
+        assert health.status_code == 200 and health.json()["status"] == "healthy"
+        info = httpx.get(f"{url}/api/v1/session_info", timeout=10).json()
+        assert info["registered_models"] == ["default"]
+    finally:
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == 0
+    assert (tmp_path / "weights" / "default" / "000000").is_dir()
+
+
+def test_serve_refuses_a_taken_port(tmp_path: Path) -> None:
+    proc, url = start(tmp_path / "a")
+    try:
+        port = url.rsplit(":", 1)[1]
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "xorl_client.local",
+                "--port",
+                port,
+                "--output-dir",
+                str(tmp_path / "b"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode != 0
+        assert "cannot start the server" in second.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
