@@ -15,9 +15,9 @@ from xorl_client._polling import QueueStateEvent, wait_for_future
 from xorl_client._retry import RetryPolicy
 from xorl_client._transport import Transport
 from xorl_client.errors import (
-    APIConnectionError,
     APITimeoutError,
     FutureExpiredError,
+    InternalServerError,
     NotFoundError,
     RequestFailedError,
     XorlError,
@@ -192,10 +192,30 @@ async def test_connection_drop_during_poll_is_retried() -> None:
     assert server.sleeps == [0.25, 0.5]  # backoff between resends of the same poll only
 
 
-async def test_poll_connection_failure_beyond_retries() -> None:
-    server = Server([httpx.ConnectError] * 6)
-    with pytest.raises(APIConnectionError, match=RID):
+async def test_poll_outage_longer_than_the_retries_is_waited_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = Server([httpx.ConnectError] * 8 + [{"path": "xorl://default/weights/x"}])
+    with caplog.at_level(logging.WARNING, logger="xorl_client"):
+        out = await wait(server)
+    assert out.path == "xorl://default/weights/x"
+    assert len(server.polls) == 9
+    assert any("lost contact with the server" in r.getMessage() for r in caplog.records)
+    assert any(RID in r.getMessage() for r in caplog.records)
+
+
+async def test_poll_outage_ends_at_the_deadline_with_a_timeout() -> None:
+    server = Server([httpx.ConnectError] * 100, seconds_per_poll=10.0)
+    with pytest.raises(APITimeoutError, match=RID):
+        await wait(server, deadline=200.0)
+    assert server.now < 260.0  # stopped within one retry round of the deadline
+
+
+async def test_a_500_while_polling_is_not_waited_out() -> None:
+    server = Server([httpx.Response(500, json={"detail": "Future store exploded"})])
+    with pytest.raises(InternalServerError):
         await wait(server)
+    assert len(server.polls) == 1
 
 
 async def test_deadline_raises_timeout_naming_operation_and_request() -> None:
