@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -99,6 +100,8 @@ class Transport:
         self.policy = policy if policy is not None else RetryPolicy.from_config(config)
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = os.getpid()
+        self._closed = False
         key = config.api_key_value()
         self._secrets: tuple[str, ...] = (key,) if key and len(key) >= 4 else ()
 
@@ -110,10 +113,20 @@ class Transport:
     @property
     def client(self) -> Any:
         """The generated client, created on first use on the running loop."""
+        if self._closed:
+            raise APIConnectionError(
+                f"the client for {self.config.display_url} was closed; create a new "
+                "ServiceClient (or SamplingClient) to send more requests"
+            )
         loop = asyncio.get_running_loop()
+        if self._client is not None and self._loop is not loop and self._pid != os.getpid():
+            # A forked child inherits the parent's pool, whose connections and loop belong to
+            # the parent: drop it (closing it would close the parent's sockets) and rebind.
+            self._client = None
         if self._client is None:
             self._client = self._make_client()
             self._loop = loop
+            self._pid = os.getpid()
         elif self._loop is not loop:
             raise RuntimeError(
                 "this xorl-client Transport is bound to another event loop; run SDK "
@@ -150,7 +163,12 @@ class Transport:
         return Client(**common)
 
     async def aclose(self) -> None:
-        """Close the connection pool. The transport can be used again afterwards."""
+        """Close the connection pool for good.
+
+        Calls still running, and any call made afterwards, fail with
+        :class:`~xorl_client.errors.APIConnectionError` ("... was closed").
+        """
+        self._closed = True
         client, self._client, self._loop = self._client, None, None
         if client is not None:
             await client.get_async_httpx_client().aclose()
@@ -254,6 +272,13 @@ class Transport:
             try:
                 response = await endpoint.asyncio_detailed(client=client, **kwargs)
             except httpx.HTTPError:
+                raise
+            except RuntimeError as exc:
+                if self._closed:  # httpx: "Cannot send a request, as the client has been closed"
+                    raise APIConnectionError(
+                        f"the client for {self.config.display_url} was closed while the "
+                        "request was running"
+                    ) from exc
                 raise
             except Exception as exc:
                 # The request completed but the generated code could not build a Response

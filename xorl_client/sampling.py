@@ -277,7 +277,7 @@ class SamplingClient:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the HTTP connections; calls still running fail with a connection error."""
+        """Close the HTTP connections; calls still running, and later calls, fail with a connection error."""
         if self._closed:
             return
         self._closed = True

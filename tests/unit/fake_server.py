@@ -149,6 +149,14 @@ class FakeXorl:
         ]
 
 
+def datum_for_tests(n: int = 4) -> Any:
+    """A small valid datum in the HF labels form."""
+    import xorl_client as xc
+
+    ids = list(range(1, n + 1))
+    return xc.Datum(model_input=xc.ModelInput.from_ints(ids), loss_fn_inputs={"labels": ids})
+
+
 def _json(body: Any, status: int = 200) -> httpx.Response:
     return httpx.Response(
         status, content=orjson.dumps(body), headers={"content-type": "application/json"}

@@ -42,3 +42,37 @@ def test_generated_client_repr_hides_the_key() -> None:
         client = _runtime.run_coroutine(generated_client()).result(timeout=10)
         assert type(client).__name__ == "AuthenticatedClient"
         assert key not in repr(client)
+
+
+def test_calls_after_close_fail_with_a_connection_error() -> None:
+    from .fake_server import FakeXorl, datum_for_tests, make_training_client
+
+    server = FakeXorl(try_again_polls=0)
+    tc = make_training_client(server)
+    tc.forward([datum_for_tests()]).result(timeout=10)
+    from xorl_client import _runtime
+
+    _runtime.run_coroutine(tc._transport.aclose()).result(timeout=10)
+    with pytest.raises(xc.APIConnectionError, match="was closed"):
+        tc.forward([datum_for_tests()]).result(timeout=10)
+    assert len(server.submissions) == 1
+
+
+def test_a_forked_child_rebinds_instead_of_reusing_the_parents_pool() -> None:
+    import asyncio
+
+    from xorl_client import _runtime
+    from xorl_client._config import ClientConfig
+    from xorl_client._transport import Transport
+
+    transport = Transport(ClientConfig(base_url="http://127.0.0.1:9"))
+
+    async def bind() -> object:
+        return transport.client
+
+    parent_client = _runtime.run_coroutine(bind()).result(timeout=10)
+    with pytest.raises(RuntimeError, match="another event loop"):
+        asyncio.run(bind())  # same process, other loop: a usage error
+    transport._pid = -1  # what a forked child sees: the pool was made by another process
+    child_client = asyncio.run(bind())
+    assert child_client is not parent_client

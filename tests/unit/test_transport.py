@@ -312,6 +312,6 @@ async def test_transport_refuses_a_second_event_loop() -> None:
     th.join(5)
     assert isinstance(result[0], RuntimeError) and "event loop" in str(result[0])
     await tr.aclose()
-    # after aclose the transport can bind again
-    await tr.call(health, operation="health", idempotent=True, deadline=None)
-    await tr.aclose()
+    # a closed transport stays closed: no silent new connection pool that nobody closes
+    with pytest.raises(APIConnectionError, match="was closed"):
+        await tr.call(health, operation="health", idempotent=True, deadline=None)
