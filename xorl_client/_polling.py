@@ -13,9 +13,9 @@ SDK's fixed 1 s sleep only added latency. Every poll outcome is handled here, on
   for ``unload_model``, whose future deletes itself, where 404 means done.
 * anything else: the operation's result, returned as the generated model.
 
-Connection drops are retried by the transport (polling is idempotent); an outage that
-outlasts those retries is logged at WARNING and waited out, because the operation keeps
-running on the server. The operation's one deadline bounds the whole wait and ends it with an
+Connection drops and 502/503/504 are retried by the transport (polling is idempotent) until
+the operation's deadline, each retry logged at WARNING, because the operation keeps running on
+the server while it is unreachable. The operation's one deadline bounds the whole wait and ends it with an
 ``APITimeoutError`` that says the operation may still complete on the server.
 """
 
@@ -29,10 +29,8 @@ from typing import Any, Final
 
 from ._transport import Endpoint, Transport
 from .errors import (
-    APIConnectionError,
     APITimeoutError,
     FutureExpiredError,
-    InternalServerError,
     NotFoundError,
     RequestFailedError,
     XorlError,
@@ -48,8 +46,6 @@ _INSTANT_SECONDS: Final = 0.05
 #: After this many instant ``try_again`` answers in a row, back off between polls so a
 #: server that does not long-poll (or a proxy that cuts requests short) is not hammered.
 _INSTANT_LIMIT: Final = 10
-#: Poll answers that mean "the server or a proxy in front of it is briefly unavailable".
-_OUTAGE_STATUSES: Final = frozenset({502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -128,6 +124,7 @@ async def wait_for_future(
                 idempotent=True,
                 deadline=deadline,
                 raw_fallback=True,
+                retry_until_deadline=True,
                 body=body,
             )
         except NotFoundError as exc:
@@ -143,27 +140,6 @@ async def wait_for_future(
             if deadline is not None and clock() >= deadline:
                 raise _deadline_error(operation, request_id, clock() - started, polls) from exc
             raise
-        except (APIConnectionError, InternalServerError) as exc:
-            # The transport already retried this poll; the server may be restarting or the
-            # network flapping for longer than that. The operation keeps running on the
-            # server, so keep waiting (loudly) until the operation's own deadline.
-            if isinstance(exc, InternalServerError) and exc.status_code not in _OUTAGE_STATUSES:
-                raise
-            remaining = transport.policy.remaining(deadline)
-            if remaining is not None and remaining <= 0:
-                raise _deadline_error(operation, request_id, clock() - started, polls) from exc
-            delay = transport.policy.backoff_max
-            if remaining is not None:
-                delay = min(delay, remaining)
-            logger.warning(
-                "%s: lost contact with the server (%s); the operation keeps running there, "
-                "polling again in %.1fs",
-                label,
-                exc,
-                delay,
-            )
-            await transport.policy.sleep(delay)
-            continue
 
         kind, fields = _classify(parsed)
         if kind == "try_again":

@@ -160,6 +160,7 @@ class RetryPolicy:
         idempotent: bool,
         attempt: int = 1,
         deadline: float | None = None,
+        until_deadline: bool = False,
     ) -> RetryDecision:
         """Decide whether to resend after ``attempt`` tries ended in ``outcome``.
 
@@ -168,15 +169,22 @@ class RetryPolicy:
             idempotent: resending cannot change server state (polls, reads).
             attempt: how many tries have been made so far (1 after the first).
             deadline: absolute time on :attr:`clock` the operation must finish by.
+            until_deadline: ignore ``max_attempts`` and keep retrying transient failures
+                until ``deadline``. For polls of an operation that keeps running on the
+                server while the network or the server is briefly away.
         """
         retryable, reason, server_delay = self._retryable(outcome, idempotent=idempotent)
         if not retryable:
             return RetryDecision(False, None, reason)
-        if attempt >= self.max_attempts:
+        if attempt >= self.max_attempts and not (until_deadline and idempotent):
             return RetryDecision(False, None, f"{reason}; gave up after {attempt} attempts")
         delay = server_delay if server_delay is not None else self.backoff(attempt)
         left = self.remaining(deadline)
         if left is not None and delay >= left:
+            if until_deadline and idempotent:
+                # Wait out the rest: the caller then ends with its deadline error, which
+                # says the operation may still complete, not with a connection error.
+                return RetryDecision(True, max(left, 0.0), f"{reason}; waiting until the deadline")
             return RetryDecision(
                 False,
                 None,

@@ -194,6 +194,7 @@ class Transport:
         idempotent: bool,
         deadline: float | None,
         raw_fallback: bool = False,
+        retry_until_deadline: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Call ``endpoint.asyncio_detailed(client=..., **kwargs)`` and return ``parsed``.
@@ -207,6 +208,9 @@ class Transport:
             raw_fallback: if a 2xx body fits none of the generated models, return the
                 decoded JSON instead of raising (the poller uses this to still recognise a
                 failure with an unexpected ``category``).
+            retry_until_deadline: for idempotent calls, retry transient failures until the
+                deadline instead of ``max_attempts`` times (polls: the operation keeps
+                running on the server while it is unreachable).
             kwargs: the endpoint's own arguments (``body=...``).
 
         Raises:
@@ -237,7 +241,11 @@ class Transport:
                         outcome = await self._send(endpoint, client, kwargs)
                     except httpx.HTTPError as exc:
                         decision = policy.classify(
-                            exc, idempotent=idempotent, attempt=attempt, deadline=deadline
+                            exc,
+                            idempotent=idempotent,
+                            attempt=attempt,
+                            deadline=deadline,
+                            until_deadline=retry_until_deadline,
                         )
                         if not decision.retry:
                             # Keep httpx's exception as the cause for debugging, unless its
@@ -246,7 +254,13 @@ class Transport:
                             raise self._network_error(
                                 exc, operation, idempotent, attempt, decision.reason
                             ) from cause
-                        self._log_retry(operation, decision.reason, decision.delay, attempt)
+                        self._log_retry(
+                            operation,
+                            decision.reason,
+                            decision.delay,
+                            attempt,
+                            until_deadline=retry_until_deadline and idempotent,
+                        )
                         await policy.sleep(decision.delay or 0.0)
                         continue
 
@@ -254,11 +268,21 @@ class Transport:
                         return self._success(outcome, operation, raw_fallback)
 
                     decision = policy.classify(
-                        outcome, idempotent=idempotent, attempt=attempt, deadline=deadline
+                        outcome,
+                        idempotent=idempotent,
+                        attempt=attempt,
+                        deadline=deadline,
+                        until_deadline=retry_until_deadline,
                     )
                     if not decision.retry:
                         raise self._status_error(outcome, operation, attempt, decision.reason)
-                    self._log_retry(operation, decision.reason, decision.delay, attempt)
+                    self._log_retry(
+                        operation,
+                        decision.reason,
+                        decision.delay,
+                        attempt,
+                        until_deadline=retry_until_deadline and idempotent,
+                    )
                     await policy.sleep(decision.delay or 0.0)
         except TimeoutError as exc:
             if scope.expired():
@@ -432,14 +456,23 @@ class Transport:
             )
         )
 
-    def _log_retry(self, operation: str, reason: str, delay: float | None, attempt: int) -> None:
+    def _log_retry(
+        self,
+        operation: str,
+        reason: str,
+        delay: float | None,
+        attempt: int,
+        *,
+        until_deadline: bool,
+    ) -> None:
+        limit = "until the deadline" if until_deadline else f"of {self.policy.max_attempts}"
         logger.warning(
-            "%s: %s; retrying in %.2fs (attempt %d of %d)",
+            "%s: %s; retrying in %.2fs (attempt %d %s)",
             operation,
             self._scrub(reason),
             delay or 0.0,
             attempt + 1,
-            self.policy.max_attempts,
+            limit,
         )
 
     def _scrub(self, text: str) -> str:
