@@ -66,6 +66,7 @@ from .optimizer_config_request import OptimizerConfigRequest
 from .optimizer_dtype import OptimizerDtype
 from .optimizer_kwargs import OptimizerKwargs
 from .optimizer_type import OptimizerType
+from .output_tensor import OutputTensor
 from .p2p_rank_summary import P2PRankSummary
 from .pause_mode import PauseMode
 from .quantization_config import QuantizationConfig
@@ -174,6 +175,7 @@ __all__ = (
     "OptimStepMetrics",
     "OptimStepRequest",
     "OptimStepResponse",
+    "OutputTensor",
     "P2PRankSummary",
     "PauseMode",
     "QuantizationConfig",

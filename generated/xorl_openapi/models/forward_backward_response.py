@@ -22,36 +22,36 @@ class ForwardBackwardResponse:
     """Result of forward_backward. NaN/Inf values are replaced by 0.0, null members are dropped.
 
     Attributes:
-        loss_fn_output_type (str): `CrossEntropyLossReturn` - one `LossFnOutput` per kept datum with per-token
-            `logprobs` /
-            `elementwise_loss` (empty for RL losses); `single_loss` - exactly one element with the
-            batch `loss` (or one per sample with `k3`).
-        loss_fn_outputs (list[LossFnOutput]):
         metrics (ForwardBackwardMetrics): Metrics of forward_backward. Keys follow `name:reduction` (`sum`, `mean`,
             `min`, `max`), which
             is how chunked results are merged. Besides the required keys: `execution_time:sum`,
             `is_*:mean` / `opd_*` (loss-specific), `executor_*` (packing/timing), optional timing keys and
             objects such as `expert_load_summary`.
+        loss_fn_output_type (str): `CrossEntropyLossReturn` - one `LossFnOutput` per kept datum with per-token
+            `logprobs` /
+            `elementwise_loss` (empty for RL losses); `single_loss` - exactly one element with the
+            batch `loss` (or one per sample with `k3`).
+        loss_fn_outputs (list[LossFnOutput]):
         info (OperationInfo | Unset): Free-form information about an operation, e.g. `auto_loaded` / `auto_load_path`
             (adapter
             auto-restored from a checkpoint), `teacher_hidden_cache`, `forward_backward_*` keys.
     """
 
+    metrics: ForwardBackwardMetrics
     loss_fn_output_type: str
     loss_fn_outputs: list[LossFnOutput]
-    metrics: ForwardBackwardMetrics
     info: OperationInfo | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        metrics = self.metrics.to_dict()
+
         loss_fn_output_type = self.loss_fn_output_type
 
         loss_fn_outputs = []
         for loss_fn_outputs_item_data in self.loss_fn_outputs:
             loss_fn_outputs_item = loss_fn_outputs_item_data.to_dict()
             loss_fn_outputs.append(loss_fn_outputs_item)
-
-        metrics = self.metrics.to_dict()
 
         info: dict[str, Any] | Unset = UNSET
         if not isinstance(self.info, Unset):
@@ -61,9 +61,9 @@ class ForwardBackwardResponse:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "metrics": metrics,
                 "loss_fn_output_type": loss_fn_output_type,
                 "loss_fn_outputs": loss_fn_outputs,
-                "metrics": metrics,
             }
         )
         if info is not UNSET:
@@ -78,6 +78,8 @@ class ForwardBackwardResponse:
         from ..models.operation_info import OperationInfo  # noqa: PLC0415
 
         d = dict(src_dict)
+        metrics = ForwardBackwardMetrics.from_dict(d.pop("metrics"))
+
         loss_fn_output_type = d.pop("loss_fn_output_type")
 
         loss_fn_outputs = []
@@ -87,8 +89,6 @@ class ForwardBackwardResponse:
 
             loss_fn_outputs.append(loss_fn_outputs_item)
 
-        metrics = ForwardBackwardMetrics.from_dict(d.pop("metrics"))
-
         _info = d.pop("info", UNSET)
         info: OperationInfo | Unset
         if isinstance(_info, Unset):
@@ -97,9 +97,9 @@ class ForwardBackwardResponse:
             info = OperationInfo.from_dict(_info)
 
         forward_backward_response = cls(
+            metrics=metrics,
             loss_fn_output_type=loss_fn_output_type,
             loss_fn_outputs=loss_fn_outputs,
-            metrics=metrics,
             info=info,
         )
 

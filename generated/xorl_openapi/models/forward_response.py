@@ -22,31 +22,31 @@ class ForwardResponse:
     """Result of forward (same shape as ForwardBackwardResponse; metric names differ).
 
     Attributes:
-        loss_fn_output_type (str): `CrossEntropyLossReturn` or `single_loss` (see ForwardBackwardResponse).
-        loss_fn_outputs (list[LossFnOutput]):
         metrics (ForwardMetrics): Metrics of forward: `valid_tokens` and `execution_time` carry no `:sum` suffix;
             otherwise as
             ForwardBackwardMetrics.
+        loss_fn_output_type (str): `CrossEntropyLossReturn` or `single_loss` (see ForwardBackwardResponse).
+        loss_fn_outputs (list[LossFnOutput]):
         info (OperationInfo | Unset): Free-form information about an operation, e.g. `auto_loaded` / `auto_load_path`
             (adapter
             auto-restored from a checkpoint), `teacher_hidden_cache`, `forward_backward_*` keys.
     """
 
+    metrics: ForwardMetrics
     loss_fn_output_type: str
     loss_fn_outputs: list[LossFnOutput]
-    metrics: ForwardMetrics
     info: OperationInfo | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        metrics = self.metrics.to_dict()
+
         loss_fn_output_type = self.loss_fn_output_type
 
         loss_fn_outputs = []
         for loss_fn_outputs_item_data in self.loss_fn_outputs:
             loss_fn_outputs_item = loss_fn_outputs_item_data.to_dict()
             loss_fn_outputs.append(loss_fn_outputs_item)
-
-        metrics = self.metrics.to_dict()
 
         info: dict[str, Any] | Unset = UNSET
         if not isinstance(self.info, Unset):
@@ -56,9 +56,9 @@ class ForwardResponse:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "metrics": metrics,
                 "loss_fn_output_type": loss_fn_output_type,
                 "loss_fn_outputs": loss_fn_outputs,
-                "metrics": metrics,
             }
         )
         if info is not UNSET:
@@ -73,6 +73,8 @@ class ForwardResponse:
         from ..models.operation_info import OperationInfo  # noqa: PLC0415
 
         d = dict(src_dict)
+        metrics = ForwardMetrics.from_dict(d.pop("metrics"))
+
         loss_fn_output_type = d.pop("loss_fn_output_type")
 
         loss_fn_outputs = []
@@ -82,8 +84,6 @@ class ForwardResponse:
 
             loss_fn_outputs.append(loss_fn_outputs_item)
 
-        metrics = ForwardMetrics.from_dict(d.pop("metrics"))
-
         _info = d.pop("info", UNSET)
         info: OperationInfo | Unset
         if isinstance(_info, Unset):
@@ -92,9 +92,9 @@ class ForwardResponse:
             info = OperationInfo.from_dict(_info)
 
         forward_response = cls(
+            metrics=metrics,
             loss_fn_output_type=loss_fn_output_type,
             loss_fn_outputs=loss_fn_outputs,
-            metrics=metrics,
             info=info,
         )
 

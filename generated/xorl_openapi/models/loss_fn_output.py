@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.tensor_data import TensorData
+    from ..models.output_tensor import OutputTensor
     from ..models.token_diagnostics import TokenDiagnostics
 
 
@@ -21,24 +21,27 @@ class LossFnOutput:
     """Per-datum (or, for `single_loss`, per-request) loss outputs; null members are omitted.
 
     Attributes:
-        loss (TensorData | Unset): Tinker tensor: flat `data` plus `shape`. Rank 1 is flattened to `data`; rank >= 2 is
-            re-nested.
-            The server checks neither `dtype` nor `len(data) == prod(shape)`.
-        logprobs (TensorData | Unset): Tinker tensor: flat `data` plus `shape`. Rank 1 is flattened to `data`; rank >= 2
-            is re-nested.
-            The server checks neither `dtype` nor `len(data) == prod(shape)`.
-        elementwise_loss (TensorData | Unset): Tinker tensor: flat `data` plus `shape`. Rank 1 is flattened to `data`;
-            rank >= 2 is re-nested.
-            The server checks neither `dtype` nor `len(data) == prod(shape)`.
+        loss (OutputTensor | Unset): A TensorData the server returns (loss, logprobs, elementwise_loss): always numbers.
+            Kept apart
+            from the request-side TensorData, whose items may also be strings, so that the generated
+            parser can take the list as it is instead of checking every element of large results.
+        logprobs (OutputTensor | Unset): A TensorData the server returns (loss, logprobs, elementwise_loss): always
+            numbers. Kept apart
+            from the request-side TensorData, whose items may also be strings, so that the generated
+            parser can take the list as it is instead of checking every element of large results.
+        elementwise_loss (OutputTensor | Unset): A TensorData the server returns (loss, logprobs, elementwise_loss):
+            always numbers. Kept apart
+            from the request-side TensorData, whose items may also be strings, so that the generated
+            parser can take the list as it is instead of checking every element of large results.
         k3 (float | Unset): Per-sample K3 KL estimate (with `compute_per_sample_k3`).
         token_diagnostics (TokenDiagnostics | Unset): Per-sample diagnostics when `loss_fn_params.diagnostic_topk` > 0
             (`valid_positions`,
             `target_ids`, `target_logprobs`, `target_ranks`, `topk_ids`, `topk_logprobs`, ...).
     """
 
-    loss: TensorData | Unset = UNSET
-    logprobs: TensorData | Unset = UNSET
-    elementwise_loss: TensorData | Unset = UNSET
+    loss: OutputTensor | Unset = UNSET
+    logprobs: OutputTensor | Unset = UNSET
+    elementwise_loss: OutputTensor | Unset = UNSET
     k3: float | Unset = UNSET
     token_diagnostics: TokenDiagnostics | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -80,30 +83,30 @@ class LossFnOutput:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.tensor_data import TensorData  # noqa: PLC0415
+        from ..models.output_tensor import OutputTensor  # noqa: PLC0415
         from ..models.token_diagnostics import TokenDiagnostics  # noqa: PLC0415
 
         d = dict(src_dict)
         _loss = d.pop("loss", UNSET)
-        loss: TensorData | Unset
+        loss: OutputTensor | Unset
         if isinstance(_loss, Unset):
             loss = UNSET
         else:
-            loss = TensorData.from_dict(_loss)
+            loss = OutputTensor.from_dict(_loss)
 
         _logprobs = d.pop("logprobs", UNSET)
-        logprobs: TensorData | Unset
+        logprobs: OutputTensor | Unset
         if isinstance(_logprobs, Unset):
             logprobs = UNSET
         else:
-            logprobs = TensorData.from_dict(_logprobs)
+            logprobs = OutputTensor.from_dict(_logprobs)
 
         _elementwise_loss = d.pop("elementwise_loss", UNSET)
-        elementwise_loss: TensorData | Unset
+        elementwise_loss: OutputTensor | Unset
         if isinstance(_elementwise_loss, Unset):
             elementwise_loss = UNSET
         else:
-            elementwise_loss = TensorData.from_dict(_elementwise_loss)
+            elementwise_loss = OutputTensor.from_dict(_elementwise_loss)
 
         k3 = d.pop("k3", UNSET)
 
