@@ -22,7 +22,7 @@ from ._polling import QueueStateEvent, wait_for_future
 from ._transport import Transport
 from .errors import DataValidationError, XorlError
 from .futures import APIFuture
-from .rest import RestClient
+from .rest import RestClient, checkpoint_id_from_path
 from .sampling import ENV_INFERENCE_BASE_URL, SamplingClient
 from .training import TrainingClient
 from .validation import validate_model_id
@@ -285,8 +285,17 @@ class ServiceClient:
     # -- internals ------------------------------------------------------------------------------
 
     def _from_state(self, path: str, *, model_id: str | None, optimizer: bool) -> TrainingClient:
+        kind, *rest = checkpoint_id_from_path(path).split("/")
+        if kind != "weights":
+            raise DataValidationError(
+                f"{path!r} is a sampler export; a training client starts from a training "
+                "checkpoint (xorl://<model_id>/weights/<name>, what save_state returns)",
+                field="path",
+                rule="training checkpoint path",
+            )
+        owner, name = rest
+        path = f"xorl://{owner}/weights/{name}"  # the one form weights_info accepts
         info = self.create_rest_client().get_weights_info(path).result()
-        owner = path[len("xorl://") :].split("/", 1)[0]
         model_id = validate_model_id(model_id or owner)
         body: dict[str, Any] = {"model_id": model_id, "base_model": info.base_model}
         if info.is_lora:

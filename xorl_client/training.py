@@ -17,17 +17,19 @@ them, so ``save_state()`` captures exactly the state the calls before it produce
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _runtime
 from ._ordering import SubmissionSequencer, Ticket
 from ._polling import QueueStateEvent, wait_for_future
 from .chunking import merge_outputs, split_batch
-from .errors import MissingDependencyError, XorlError
+from .errors import DataValidationError, MissingDependencyError, XorlError
 from .futures import APIFuture
 from .tinker_compat import (
     coerce_adam_params,
@@ -38,7 +40,6 @@ from .tinker_compat import (
 from .types import (
     AbortGradientEpochOutput,
     AdamParams,
-    Datum,
     ForwardBackwardOutput,
     LoadWeightsResponse,
     OptimStepOutput,
@@ -67,9 +68,17 @@ _seq_ids = itertools.count(1)
 _seq_lock = threading.Lock()
 
 
-def _reserve_seq_ids(n: int) -> list[int]:
-    with _seq_lock:
-        return [next(_seq_ids) for _ in range(n)]
+@dataclass(frozen=True)
+class _Slot:
+    """A call's place in line: its ticket, its seq_ids and its "done" marker.
+
+    ``earlier`` (barriers only) holds the markers of every call taken before it.
+    """
+
+    ticket: Ticket
+    seq_ids: list[int]
+    done: concurrent.futures.Future[None]
+    earlier: list[concurrent.futures.Future[None]]
 
 
 class TrainingClient:
@@ -113,8 +122,8 @@ class TrainingClient:
         self.lora_rank = lora_rank
         self._on_queue_state = on_queue_state
         self._sequencer = SubmissionSequencer()
-        self._inflight_lock = threading.Lock()
-        self._inflight: set[Any] = set()  # concurrent futures of calls not yet finished
+        # "done" markers of this client's calls that have not finished, by ticket
+        self._pending: dict[Ticket, concurrent.futures.Future[None]] = {}
         self._tokenizer: Any = None
 
     def __repr__(self) -> str:
@@ -305,27 +314,30 @@ class TrainingClient:
             datums, max_items=config.max_chunk_items, max_bytes=config.max_chunk_bytes
         )
         input_key = "forward_backward_input" if operation == "forward_backward" else "forward_input"
-
-        def body_for(chunk: list[Datum], seq_id: int) -> dict[str, Any]:
+        requests = []
+        for chunk in chunks:
             datum_input: dict[str, Any] = {
                 "data": [d.to_wire() for d in chunk],
                 "loss_fn": loss_name,
             }
             if params is not None:
                 datum_input["loss_fn_params"] = params
-            return {"model_id": self.model_id, "seq_id": seq_id, input_key: datum_input}
-
-        ticket, seq_ids = self._take(len(chunks))
+            requests.append(
+                _request_model(operation, {"model_id": self.model_id, input_key: datum_input})
+            )
+        slot = self._take(len(chunks))
+        for request, seq_id in zip(requests, slot.seq_ids, strict=True):
+            request.seq_id = seq_id
         endpoint = _endpoint(operation)
         deadline = self._transport.deadline()
 
         async def run() -> ForwardBackwardOutput:
             request_ids: list[str] = []
-            async with self._sequencer.slot(ticket):
-                for index, (chunk, seq_id) in enumerate(zip(chunks, seq_ids, strict=True)):
+            async with self._sequencer.slot(slot.ticket):
+                for index, request in enumerate(requests):
                     try:
-                        handle = await self._submit(
-                            endpoint, operation, body_for(chunk, seq_id), deadline
+                        request_ids.append(
+                            await self._submit(endpoint, operation, request, deadline)
                         )
                     except XorlError as exc:
                         if index and operation == "forward_backward":
@@ -335,32 +347,38 @@ class TrainingClient:
                                 "abort_gradient_epoch() before replaying the batch."
                             )
                         raise
-                    request_ids.append(handle)
-            parsed = await asyncio.gather(
-                *(self._wait(rid, operation, deadline) for rid in request_ids)
-            )
+            polls = [
+                asyncio.ensure_future(self._wait(rid, operation, deadline)) for rid in request_ids
+            ]
+            try:
+                parsed = await asyncio.gather(*polls)
+            except BaseException:
+                for poll in polls:  # one chunk failed: stop waiting for the others
+                    poll.cancel()
+                raise
             outputs = [ForwardBackwardOutput.from_wire(_wire(p)) for p in parsed]
             if len(outputs) == 1:
                 return outputs[0]
             return merge_outputs(outputs, [len(c) for c in chunks])
 
-        return self._launch(operation, ticket, run())
+        return self._launch(operation, slot, run())
 
     def _sequenced(
         self, operation: str, body: dict[str, Any], convert: Callable[[Any], T]
     ) -> APIFuture[T]:
         """One seq_id operation: submit in call order, then poll concurrently."""
-        ticket, (seq_id,) = self._take(1)
-        body = {**body, "seq_id": seq_id}
+        request = _request_model(operation, body)
+        slot = self._take(1)
+        request.seq_id = slot.seq_ids[0]
         endpoint = _endpoint(operation)
         deadline = self._transport.deadline()
 
         async def run() -> T:
-            async with self._sequencer.slot(ticket):
-                request_id = await self._submit(endpoint, operation, body, deadline)
+            async with self._sequencer.slot(slot.ticket):
+                request_id = await self._submit(endpoint, operation, request, deadline)
             return convert(await self._wait(request_id, operation, deadline))
 
-        return self._launch(operation, ticket, run())
+        return self._launch(operation, slot, run())
 
     def _barrier(
         self,
@@ -371,17 +389,16 @@ class TrainingClient:
         asynchronous: bool = True,
     ) -> APIFuture[T]:
         """An operation the server schedules without seq_id: run it alone, in call order."""
-        ticket, _ = self._take(0)
-        with self._inflight_lock:
-            earlier = list(self._inflight)
+        request = _request_model(operation, body)
+        slot = self._take(0, barrier=True)
         endpoint = _endpoint(operation)
         deadline = self._transport.deadline()
 
         async def run() -> T:
-            async with self._sequencer.slot(ticket):
-                if earlier:
+            async with self._sequencer.slot(slot.ticket):
+                if slot.earlier:
                     await asyncio.gather(
-                        *(asyncio.wrap_future(f) for f in earlier), return_exceptions=True
+                        *(asyncio.wrap_future(f) for f in slot.earlier), return_exceptions=True
                     )
                 if not asynchronous:
                     parsed = await self._transport.call(
@@ -389,45 +406,47 @@ class TrainingClient:
                         operation=operation,
                         idempotent=False,
                         deadline=deadline,
-                        body=_request_model(operation, body),
+                        body=request,
                     )
                     return convert(parsed)
-                request_id = await self._submit(endpoint, operation, body, deadline)
+                request_id = await self._submit(endpoint, operation, request, deadline)
                 parsed = await self._wait(
                     request_id, operation, deadline, treat_404_as_done=operation == "unload_model"
                 )
                 return convert(parsed)
 
-        return self._launch(operation, ticket, run())
+        return self._launch(operation, slot, run())
 
-    def _take(self, n_seq_ids: int) -> tuple[Ticket, list[int]]:
-        # One lock for both so tickets and seq_ids are handed out in the same order.
+    def _take(self, n_seq_ids: int, *, barrier: bool = False) -> _Slot:
+        """Reserve a submission ticket and seq_ids, in call order, under one lock.
+
+        Every call also registers a "done" marker at this moment, so a barrier taken later
+        sees every earlier call, even one whose caller thread has not launched it yet.
+        """
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
         with _seq_lock:
             ticket = self._sequencer.take()
             seq_ids = [next(_seq_ids) for _ in range(n_seq_ids)]
-        return ticket, seq_ids
+            earlier = list(self._pending.values()) if barrier else []
+            self._pending[ticket] = done
+        return _Slot(ticket, seq_ids, done, earlier)
 
-    def _launch(self, operation: str, ticket: Ticket, coro: Coroutine[Any, Any, T]) -> APIFuture[T]:
+    def _launch(self, operation: str, slot: _Slot, coro: Coroutine[Any, Any, T]) -> APIFuture[T]:
         cf = _runtime.run_coroutine(coro)
-        self._sequencer.release_when_done(ticket, cf)
-        with self._inflight_lock:
-            self._inflight.add(cf)
-        cf.add_done_callback(self._forget)
+        self._sequencer.release_when_done(slot.ticket, cf)
+        cf.add_done_callback(lambda _: self._finish(slot))
         return APIFuture(cf, operation=operation)
 
-    def _forget(self, cf: Any) -> None:
-        with self._inflight_lock:
-            self._inflight.discard(cf)
+    def _finish(self, slot: _Slot) -> None:
+        with _seq_lock:
+            self._pending.pop(slot.ticket, None)
+        slot.done.set_result(None)
 
     async def _submit(
-        self, endpoint: Endpoint, operation: str, body: dict[str, Any], deadline: float | None
+        self, endpoint: Endpoint, operation: str, request: Any, deadline: float | None
     ) -> str:
         handle = await self._transport.call(
-            endpoint,
-            operation=operation,
-            idempotent=False,
-            deadline=deadline,
-            body=_request_model(operation, body),
+            endpoint, operation=operation, idempotent=False, deadline=deadline, body=request
         )
         return str(handle.request_id)
 
@@ -486,7 +505,12 @@ def _endpoint(operation: str) -> Endpoint:
 
 
 def _request_model(operation: str, body: dict[str, Any]) -> Any:
-    """The generated request model for ``operation``, built from its wire dict."""
+    """The generated request model for ``operation``, built from its wire dict at call time.
+
+    Building it here, not on the SDK loop, turns an option the schema rejects (e.g. an
+    unknown ``pause_mode``) into an immediate ``DataValidationError`` instead of a late,
+    untyped failure of the future.
+    """
     from xorl_openapi import models
 
     classes: dict[str, Any] = {
@@ -500,7 +524,13 @@ def _request_model(operation: str, body: dict[str, Any]) -> Any:
         "sync_inference_weights": models.SyncInferenceWeightsRequest,
         "unload_model": models.UnloadModelRequest,
     }
-    return classes[operation].from_dict(body)
+    try:
+        return classes[operation].from_dict(body)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise DataValidationError(
+            f"{operation}: the request does not match the server's schema: {exc!r}",
+            rule="request schema",
+        ) from exc
 
 
 def load_tokenizer(base_model: str) -> Any:
@@ -517,7 +547,7 @@ def load_tokenizer(base_model: str) -> Any:
         ) from exc
     try:
         return AutoTokenizer.from_pretrained(base_model, local_files_only=True)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise XorlError(
             f"no local tokenizer found for {base_model!r}: pass a local directory as the base "
             "model, or download it once into the Hugging Face cache (the SDK never downloads "

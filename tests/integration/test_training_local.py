@@ -180,3 +180,15 @@ def test_sft_example_runs_end_to_end(start_server, capsys: pytest.CaptureFixture
     assert "saved xorl://default/weights/ex" in out
     assert "resumed from xorl://default/weights/ex" in out
     assert "xorl://default/weights/ex" in out.split("resumed from", 1)[1]
+
+
+def test_state_can_be_given_as_a_checkpoint_id(service: xc.ServiceClient) -> None:
+    tc = service.create_training_client(BASE_MODEL)
+    batch = sft_batch(tc.get_tokenizer(), n=2)
+    train_steps(tc, batch, steps=2, lr=0.1)
+    tc.save_state("by-id").result(timeout=60)
+    expected = logprobs(tc, batch)
+    resumed = service.create_training_client_from_state("weights/default/by-id")
+    assert logprobs(resumed, batch) == expected
+    with pytest.raises(xc.DataValidationError, match="sampler export"):
+        service.create_training_client_from_state("sampler_weights/some-export")

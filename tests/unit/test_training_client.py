@@ -325,3 +325,11 @@ def test_futures_are_concurrent_futures_underneath() -> None:
     fut = tc.forward([datum()])
     fut.add_done_callback(lambda f: seen.set_result(f.result().loss))
     assert seen.result(timeout=10) == pytest.approx(0.5)
+
+
+def test_an_option_the_schema_rejects_fails_at_call_time() -> None:
+    server = FakeXorl()
+    tc = make_training_client(server)
+    with pytest.raises(xc.DataValidationError, match="sync_inference_weights"):
+        tc.sync_inference_weights(pause_mode="freeze")
+    assert server.submissions == []
