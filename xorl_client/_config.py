@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import httpx
 
+from .chunking import DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_ITEMS
 from .errors import ConfigurationError
 
 __all__ = [
@@ -68,8 +69,8 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=75.0, write=120.0, poo
 DEFAULT_OPERATION_TIMEOUT: Final = 1860.0
 
 #: Chunking limits (the same defaults as Tinker's SDK).
-DEFAULT_CHUNK_MAX_ITEMS: Final = 1024
-DEFAULT_CHUNK_MAX_BYTES: Final = 5_000_000
+DEFAULT_CHUNK_MAX_ITEMS: Final = DEFAULT_MAX_CHUNK_ITEMS  # defined once, in chunking.py
+DEFAULT_CHUNK_MAX_BYTES: Final = DEFAULT_MAX_CHUNK_BYTES
 
 _SENSITIVE_HEADER_WORDS = ("authorization", "key", "token", "secret", "cookie", "password")
 

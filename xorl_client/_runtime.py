@@ -186,9 +186,9 @@ def call_soon(fn: Callable[..., object], *args: Any) -> None:
 
 
 def add_shutdown_callback(fn: Callable[[], Awaitable[object]]) -> None:
-    """Await ``fn()`` on the SDK loop at shutdown, before pending tasks are cancelled.
+    """Await ``fn()`` on the SDK loop at shutdown, after pending tasks were cancelled.
 
-    Meant for closing shared HTTP clients (``Transport.aclose``).
+    For resources that must be closed at exit (tasks go first so nothing still uses them).
     """
     with _lock:
         _shutdown_callbacks.append(fn)

@@ -49,7 +49,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from .errors import DataValidationError
-from .types import Datum, ModelInput, SampledSequence, TensorData
+from .types import Datum, ModelInput, SampledSequence, TensorData, token_ids_of
 from .validation import validate_batch
 
 __all__ = ["DatumForm", "build_rl_datum", "group_advantages"]
@@ -58,10 +58,6 @@ DatumForm = Literal["target_tokens", "labels"]
 
 
 def _prompt_ids(prompt_tokens: Any) -> list[int]:
-    if isinstance(prompt_tokens, ModelInput):
-        return prompt_tokens.to_ints()
-    if callable(getattr(prompt_tokens, "to_ints", None)):
-        return list(prompt_tokens.to_ints())  # Tinker's ModelInput
     if isinstance(prompt_tokens, str | bytes):
         raise DataValidationError(
             "prompt_tokens must be the prompt's token ids (tokenize the text first: the datum "
@@ -69,9 +65,7 @@ def _prompt_ids(prompt_tokens: Any) -> list[int]:
             field="prompt_tokens",
             rule="prompt is token ids",
         )
-    if callable(getattr(prompt_tokens, "tolist", None)):
-        return list(prompt_tokens.tolist())
-    return list(prompt_tokens)
+    return list(token_ids_of(prompt_tokens, "prompt_tokens"))
 
 
 def build_rl_datum(

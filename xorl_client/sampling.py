@@ -73,7 +73,14 @@ from .errors import (
     XorlError,
 )
 from .futures import APIFuture
-from .types import ModelInput, SampledSequence, SampleResponse, SamplingParams, StopReason
+from .types import (
+    ModelInput,
+    SampledSequence,
+    SampleResponse,
+    SamplingParams,
+    StopReason,
+    token_ids_of,
+)
 
 if TYPE_CHECKING:
     from ._retry import ResponseLike
@@ -658,22 +665,16 @@ def _prompt_field(prompt: Any) -> tuple[str, str | list[int]]:
     """``("text", str)`` or ``("input_ids", ids)``, validated."""
     if isinstance(prompt, str):
         return "text", prompt
-    if isinstance(prompt, ModelInput):
-        ids: Any = prompt.to_ints()
-    elif callable(getattr(prompt, "to_ints", None)):
-        ids = list(prompt.to_ints())  # Tinker's ModelInput
-    elif isinstance(prompt, bytes | bytearray | Mapping) or not hasattr(prompt, "__iter__"):
+    try:
+        ids = token_ids_of(prompt, "prompt")
+    except DataValidationError:
         raise DataValidationError(
             f"a prompt must be text, a ModelInput or a list of token ids, not "
             f"{type(prompt).__name__}",
             field="prompt",
             rule="prompt is text or token ids",
-        )
-    elif callable(getattr(prompt, "tolist", None)):
-        ids = prompt.tolist()  # numpy / torch
-    else:
-        ids = list(prompt)
-    if not isinstance(ids, list) or not ids:
+        ) from None
+    if not ids:
         raise DataValidationError(
             "the prompt has no tokens; give at least one token id",
             field="prompt",

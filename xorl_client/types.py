@@ -404,6 +404,18 @@ def _as_int_list(tokens: Any, what: str) -> list[int]:
     return list(tokens)
 
 
+def token_ids_of(value: Any, what: str) -> list[int]:
+    """Token ids from a ``ModelInput`` (ours or Tinker's), an array or a sequence of ints.
+
+    Text is refused: the caller must say which tokens it means (the tokenizer is not known
+    here). Ids are not range-checked; :func:`~xorl_client.validation.validate_batch` does that.
+    """
+    to_ints = getattr(value, "to_ints", None)
+    if callable(to_ints):  # ModelInput, and Tinker's ModelInput by duck typing
+        return _as_int_list(to_ints(), what)
+    return _as_int_list(value, what)
+
+
 @dataclass(slots=True)
 class EncodedTextChunk:
     """A run of token ids (Tinker's ``encoded_text`` chunk)."""
