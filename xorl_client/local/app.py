@@ -220,10 +220,17 @@ class LocalServer:
             logger.info("cleaning up idle session %s", model_id)
             self.cleanup_session(model_id)
 
-    def cleanup_session(self, model_id: str) -> None:
-        """Deregister (``default`` stays), delete its futures, unload its sampling adapters."""
+    def cleanup_session(self, model_id: str, *, futures: set[str] | None = None) -> None:
+        """Deregister (``default`` stays), delete its futures, unload its sampling adapters.
+
+        ``futures`` limits which futures go (see :meth:`FutureStore.delete_model`).
+        """
         self.sessions.remove(model_id)
-        self.futures.delete_model(model_id)
+        self.forget_session(model_id, futures=futures)
+
+    def forget_session(self, model_id: str, *, futures: set[str] | None = None) -> None:
+        """The event-loop half of a cleanup whose deregistration already ran on the engine."""
+        self.futures.delete_model(model_id, only=futures)
         self.inference.drop_owner(model_id)
 
     # -- request helpers -------------------------------------------------------------------
@@ -491,12 +498,14 @@ def _session_routes(router: APIRouter, server: LocalServer) -> None:
         model_id = server.checked_id(body.model_id)
 
         def job() -> dict[str, Any]:
-            session, _created = server.sessions.create_model(
+            session, created = server.sessions.create_model(
                 model_id, body.base_model, body.lora_config, body.optimizer_config
             )
             assert session.model is not None
             try:
-                server.checkpoints.save_initial(session.model, model_id, overwrite=False)
+                # A new (or recreated) session's 000000 is its own initial state; a refresh of
+                # a live session keeps the one it has.
+                server.checkpoints.save_initial(session.model, model_id, overwrite=created)
             except Exception:  # the real server ignores a failed initial save
                 logger.exception("initial checkpoint of %s failed", model_id)
             return {"model_id": model_id, "type": "create_model"}
@@ -511,13 +520,22 @@ def _session_routes(router: APIRouter, server: LocalServer) -> None:
         if model_id not in server.sessions:
             raise HTTPException(404, f"Model {model_id} not found")
 
+        # The futures that exist now (and this unload's own) go; a session recreated by a
+        # create_model queued right after this unload keeps its future.
+        doomed = server.futures.ids_of(model_id)
+
         async def run() -> dict[str, Any]:
-            # Through the engine queue so it happens after the session's queued work.
-            await server.scheduler.run(lambda: None, name="Unload-model", model_id=model_id)
-            server.cleanup_session(model_id)  # deletes this very future too (→ 404 on poll)
+            # Deregister on the engine thread, in queue order: after the session's queued
+            # work, before anything queued behind the unload (such as a new create_model).
+            await server.scheduler.run(
+                lambda: server.sessions.remove(model_id), name="Unload-model", model_id=model_id
+            )
+            server.forget_session(model_id, futures=doomed)  # this future too (→ 404 on poll)
             return {"model_id": model_id, "type": "unload_model"}
 
-        return server.submit_async(model_id, run, touch=False)
+        handle = server.submit_async(model_id, run, touch=False)
+        doomed.add(handle["request_id"])
+        return handle
 
     @router.post("/api/v1/kill_session", tags=["Session Management"])
     async def kill_session(body: KillSessionRequest) -> dict[str, Any]:
@@ -533,11 +551,16 @@ def _session_routes(router: APIRouter, server: LocalServer) -> None:
             raise HTTPException(500, f"Failed to kill session: Session {model_id} not found")
         model = session.model
 
+        doomed = server.futures.ids_of(model_id)
+
         def job() -> str | None:
-            if not body.save_checkpoint or model is None:
-                return None
-            name = server.checkpoints.unique_training_name(model_id, "session-end")
-            return server.checkpoints.save_training(model, model_id, name)
+            path = None
+            if body.save_checkpoint and model is not None:
+                name = server.checkpoints.unique_training_name(model_id, "session-end")
+                path = server.checkpoints.save_training(model, model_id, name)
+            if config.lora:  # deregister in queue order (see unload_model)
+                server.sessions.remove(model_id)
+            return path
 
         try:
             checkpoint_path = await server.scheduler.run(
@@ -546,7 +569,7 @@ def _session_routes(router: APIRouter, server: LocalServer) -> None:
         except Exception as exc:
             raise HTTPException(500, f"Failed to kill session: {describe_error(exc)}") from exc
         if config.lora:
-            server.cleanup_session(model_id)
+            server.forget_session(model_id, futures=doomed)
             message = f"Session '{model_id}' killed"
         else:
             message = (

@@ -252,10 +252,23 @@ class FutureStore:
 
     # -- lifetime --------------------------------------------------------------------------
 
-    def delete_model(self, model_id: str) -> int:
-        """Delete every future of ``model_id`` (session cleanup); parked polls answer 404."""
+    def ids_of(self, model_id: str) -> set[str]:
+        """Request ids of every future of ``model_id`` that exists now."""
         with self._lock:
-            doomed = [r for r in self._futures.values() if r.model_id == model_id]
+            return {r.request_id for r in self._futures.values() if r.model_id == model_id}
+
+    def delete_model(self, model_id: str, *, only: set[str] | None = None) -> int:
+        """Delete the futures of ``model_id`` (session cleanup); parked polls answer 404.
+
+        ``only`` limits the deletion to those ids: an unload deletes the futures that existed
+        when it was submitted, not those of a session recreated right after it.
+        """
+        with self._lock:
+            doomed = [
+                r
+                for r in self._futures.values()
+                if r.model_id == model_id and (only is None or r.request_id in only)
+            ]
             for record in doomed:
                 del self._futures[record.request_id]
         for record in doomed:
