@@ -39,7 +39,12 @@ from xorl_client.local.engine import (
     ModelSession,
     SamplerWeights,
 )
-from xorl_client.local.futures import FutureNotFoundError, FutureStore, clean_result
+from xorl_client.local.futures import (
+    EncodedResult,
+    FutureNotFoundError,
+    FutureStore,
+    encode_result,
+)
 from xorl_client.local.inference import (
     Endpoint,
     InferenceManager,
@@ -101,6 +106,8 @@ class JSONBytesResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        if isinstance(content, bytes):  # an EncodedResult: serialised once, where it was made
+            return content
         return orjson.dumps(content)
 
 
@@ -151,10 +158,6 @@ def limit_blas_threads(threads: int = 1) -> bool:
     return capped
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
 def _now_iso() -> str:
     return datetime.now().isoformat()
 
@@ -175,9 +178,6 @@ class LocalServer:
             ttl=config.future_ttl,
             max_concurrent=config.max_concurrent_futures,
             describe_error=describe_error,
-            # Results are cleaned where they are produced (engine thread) so a result with
-            # millions of floats never blocks the event loop.
-            clean=_identity,
         )
         self.asleep = False
         self.current_training_adapter: str | None = None
@@ -272,11 +272,12 @@ class LocalServer:
         """Queue ``fn`` on the engine thread behind a new future; answer the phase-1 body."""
         self.sessions.touch(model_id)
 
-        def cleaned() -> dict[str, Any]:
-            result: dict[str, Any] = clean_result(fn())
-            return result
+        def cleaned() -> EncodedResult:
+            # Clean and serialise here, on the engine thread: a result with millions of
+            # floats then never blocks the event loop, however often it is polled.
+            return encode_result(fn())
 
-        def start() -> asyncio.Future[dict[str, Any]]:
+        def start() -> asyncio.Future[EncodedResult]:
             # Called synchronously by the store: the job is queued before the client hears
             # back, so the engine sees submissions in order.
             return asyncio.wrap_future(
@@ -293,9 +294,8 @@ class LocalServer:
         if touch:
             self.sessions.touch(model_id)
 
-        async def cleaned() -> dict[str, Any]:
-            result: dict[str, Any] = clean_result(await coro_fn())
-            return result
+        async def cleaned() -> EncodedResult:
+            return encode_result(await coro_fn())
 
         request_id = self.futures.submit(model_id, cleaned)
         return {"request_id": request_id, "model_id": model_id}

@@ -38,10 +38,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 __all__ = [
     "FutureNotFoundError",
     "FutureStore",
+    "EncodedResult",
     "clean_result",
+    "encode_result",
     "failure_category",
     "new_request_id",
 ]
@@ -87,6 +91,15 @@ def clean_result(value: Any) -> Any:
     return value
 
 
+class EncodedResult(bytes):
+    """A finished result, already cleaned and serialised to JSON."""
+
+
+def encode_result(value: Any) -> EncodedResult:
+    """:func:`clean_result` + orjson, for the thread that produced the result."""
+    return EncodedResult(orjson.dumps(clean_result(value)))
+
+
 class FutureNotFoundError(KeyError):
     """Unknown, purged or session-cleaned request id (the route turns it into a 404)."""
 
@@ -105,13 +118,13 @@ class _Future:
     created: float
     done: asyncio.Event = field(default_factory=asyncio.Event)
     queue_state: str = "active"
-    result: dict[str, Any] | None = None
+    result: dict[str, Any] | EncodedResult | None = None
     deleted: bool = False
     waiters: int = 0
     task: asyncio.Task[None] | None = None
 
 
-Starter = Callable[[], Awaitable[dict[str, Any]]]
+Starter = Callable[[], Awaitable[dict[str, Any] | EncodedResult]]
 
 
 class FutureStore:
@@ -123,8 +136,10 @@ class FutureStore:
         max_concurrent: futures admitted at once; later ones wait as ``paused_capacity``.
         describe_error: turns an operation's exception into the stored ``error`` text.
         clock: monotonic clock for TTLs (tests may substitute one).
-        clean: applied to every successful result on the event loop; the app passes the
-            identity and cleans big results on the engine thread instead (see ``clean_result``).
+
+    A successful operation should finish with :func:`encode_result` applied where it ran (the
+    engine thread): the store then keeps the JSON bytes and every poll answers them as they
+    are, so a result with millions of floats is never re-serialised on the event loop.
     """
 
     def __init__(
@@ -135,14 +150,12 @@ class FutureStore:
         max_concurrent: int,
         describe_error: Callable[[BaseException], str],
         clock: Callable[[], float] = time.monotonic,
-        clean: Callable[[Any], Any] = clean_result,
     ) -> None:
         self.long_poll_timeout = long_poll_timeout
         self.ttl = ttl
         self.max_concurrent = max_concurrent
         self._describe_error = describe_error
         self.clock = clock
-        self._clean = clean
         self._futures: dict[str, _Future] = {}
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -183,7 +196,9 @@ class FutureStore:
             awaitable = _raising(exc)
         record.task = asyncio.ensure_future(self._finish(record, awaitable))
 
-    async def _finish(self, record: _Future, awaitable: Awaitable[dict[str, Any]]) -> None:
+    async def _finish(
+        self, record: _Future, awaitable: Awaitable[dict[str, Any] | EncodedResult]
+    ) -> None:
         try:
             result = await awaitable
         except asyncio.CancelledError:
@@ -196,7 +211,7 @@ class FutureStore:
             message = self._describe_error(exc)
             record.result = {"error": message, "category": failure_category(message)}
         else:
-            record.result = self._clean(result)
+            record.result = result if isinstance(result, EncodedResult) else clean_result(result)
         finally:
             record.done.set()
             self._in_flight -= 1
@@ -215,7 +230,7 @@ class FutureStore:
             return {"error": f"Request {record.request_id} expired", "category": "server"}
         return None
 
-    async def retrieve(self, request_id: str) -> dict[str, Any]:
+    async def retrieve(self, request_id: str) -> dict[str, Any] | EncodedResult:
         """The poll: result, failure, expired failure, or ``try_again`` after the long-poll."""
         record = self._futures.get(request_id)
         if record is None:
