@@ -115,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:  # e.g. the port is taken
             print(f"error: cannot start the server: {exc}", file=sys.stderr)
             return 1
+        except ValueError as exc:  # a setting LocalServerConfig refuses, e.g. --port 70000
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     parser.print_help()
     return 2
 

@@ -76,3 +76,23 @@ def test_serve_refuses_a_taken_port(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_serve_reports_a_bad_setting_without_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xorl_client.local",
+            "--port",
+            "70000",
+            "--output-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "port must be in 0..65535" in result.stderr
+    assert "Traceback" not in result.stderr

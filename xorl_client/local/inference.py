@@ -433,13 +433,27 @@ def _apply_stop_strings(
         generation.finish_reason,
     )
     if stops:
-        for k in range(1, len(ids) + 1):
+
+        def first_stop(k: int) -> tuple[str, int, str] | None:
             text = _TOKENIZER.decode(ids[:k], skip_special_tokens=skip_special)
             hits = [(text.find(s), s) for s in stops if s in text]
-            if hits:
-                position, matched = min(hits)
-                cut = text[: position + len(matched)] if no_stop_trim else text[:position]
-                return ids[:k], logprobs[:k], {"type": "stop", "matched": matched}, cut
+            return (text, *min(hits)) if hits else None
+
+        if first_stop(len(ids)) is not None:
+            # The shortest prefix that contains a stop, by bisection: once a prefix contains
+            # one, every longer prefix does, and decoding each prefix in turn was quadratic.
+            low, high = 1, len(ids)
+            while low < high:
+                middle = (low + high) // 2
+                if first_stop(middle) is None:
+                    low = middle + 1
+                else:
+                    high = middle
+            found = first_stop(low)
+            assert found is not None
+            text, position, matched = found
+            cut = text[: position + len(matched)] if no_stop_trim else text[:position]
+            return ids[:low], logprobs[:low], {"type": "stop", "matched": matched}, cut
     text = _TOKENIZER.decode(ids, skip_special_tokens=skip_special)
     if finish.get("type") == "stop" and not no_stop_trim and ids and 0 <= ids[-1] < 256:
         # A byte stop token (e.g. "\n") is trimmed from the text like SGLang trims stops.
