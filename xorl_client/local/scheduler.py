@@ -9,8 +9,10 @@ first, whose future then fails (the real server lets it time out after the opera
 this one fails it at once with a ``504`` text that says why).
 
 Running the work on a dedicated thread keeps the event loop free, so long-polls, health checks
-and ``/generate`` are answered while a training step runs, and every engine object
-(``ModelSession``, checkpoint writes) is touched by one thread only.
+and ``/generate`` are answered while a training step runs, and training state (``ModelSession``
+gradients, optimizer, saves and loads) is changed by this thread only. (Deleting checkpoint
+directories and loading sampler exports for ``/generate`` happen on other threads; they touch
+files and immutable snapshots, not training state.)
 
 Test hooks: :meth:`EngineScheduler.pause` / :meth:`resume` hold the queue,
 :meth:`wait_for_queued` waits until jobs are queued, :attr:`history` records the execution order.
