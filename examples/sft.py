@@ -113,10 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} steps")
 
+        eval_batch = batches[0]
+        eval_loss = tc.forward(eval_batch, "cross_entropy").result().loss
         saved = tc.save_state(args.checkpoint).result()
-        print(f"saved {saved.path}")
+        print(f"saved {saved.path} (eval loss {eval_loss:.4f})")
 
         resumed = service.create_training_client_from_state_with_optimizer(saved.path)
+        resumed_eval = resumed.forward(eval_batch, "cross_entropy").result().loss
+        print(f"resumed from {saved.path} with optimizer state (eval loss {resumed_eval:.4f})")
         more = train(
             resumed,
             batches[args.steps % len(batches) :] + batches[: args.steps % len(batches)],
@@ -124,12 +128,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             learning_rate=args.learning_rate,
             progress=not args.no_progress,
         )
-        print(f"resumed from {saved.path}: loss {more[0]:.4f} -> {more[-1]:.4f}")
+        after = resumed.forward(eval_batch, "cross_entropy").result().loss
+        print(f"{len(more)} more steps: eval loss {resumed_eval:.4f} -> {after:.4f}")
 
         rest = service.create_rest_client()
         for ckpt in rest.list_checkpoints(resumed.model_id).result():
             print(f"  {ckpt.checkpoint_type:8s} {ckpt.path}")
-    return 0 if losses[-1] < losses[0] else 1
+    return 0 if losses[-1] < losses[0] and resumed_eval == eval_loss else 1
 
 
 if __name__ == "__main__":

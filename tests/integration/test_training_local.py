@@ -178,7 +178,7 @@ def test_sft_example_runs_end_to_end(start_server, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert status == 0, out
     assert "saved xorl://default/weights/ex" in out
-    assert "resumed from xorl://default/weights/ex" in out
+    assert "resumed from xorl://default/weights/ex with optimizer state" in out
     assert "xorl://default/weights/ex" in out.split("resumed from", 1)[1]
 
 
