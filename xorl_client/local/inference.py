@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +205,6 @@ class LoadedAdapter:
     directory: Path
     #: mtime of the export when loaded: a re-export under the same name is picked up.
     mtime: float = 0.0
-    loaded_at: float = field(default_factory=time.time)
 
 
 class GenerateError(Exception):

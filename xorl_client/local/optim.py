@@ -141,9 +141,3 @@ class AdamW:
         self.exp_avg = exp_avg
         self.exp_avg_sq = exp_avg_sq
         self.num_steps = int(state["step"])
-
-    def reset(self) -> None:
-        """Forget moments and step count (loading weights without optimizer state)."""
-        self.exp_avg = {}
-        self.exp_avg_sq = {}
-        self.num_steps = 0

@@ -200,19 +200,7 @@ class EngineScheduler:
                 lambda: len(self._by_seq) + len(self._fifo) >= count, timeout
             )
 
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until nothing is queued or running; ``False`` on timeout."""
-        with self._cond:
-            return self._cond.wait_for(
-                lambda: self._running is None and not self._has_jobs(), timeout
-            )
-
     @property
     def alive(self) -> bool:
         """Whether the worker thread is running (``/health``'s ``engine_running``)."""
         return self._thread.is_alive() and not self._stopping
-
-    @property
-    def busy(self) -> bool:
-        with self._cond:
-            return self._running is not None
