@@ -30,7 +30,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Literal, Protocol, TypeAlias
+from typing import Any, ClassVar, Literal, Protocol, Self, TypeAlias
 
 from xorl_client.errors import DataValidationError, MissingDependencyError, XorlError
 
@@ -783,39 +783,30 @@ class OptimStepOutput:
 
 
 @dataclass(slots=True)
-class SaveWeightsResponse:
+class _CheckpointPath:
+    """A ``{"path": ...}`` result; the three subclasses keep Tinker's names apart."""
+
+    path: str
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> Self:
+        """Parse ``{"path": ...}``."""
+        return cls(path=str(d["path"]))
+
+
+@dataclass(slots=True)
+class SaveWeightsResponse(_CheckpointPath):
     """Result of ``save_weights``: ``path`` is ``xorl://<model_id>/weights/<name>``."""
 
-    path: str
-
-    @classmethod
-    def from_wire(cls, d: Mapping[str, Any]) -> SaveWeightsResponse:
-        """Parse ``{"path": ...}``."""
-        return cls(path=str(d["path"]))
-
 
 @dataclass(slots=True)
-class LoadWeightsResponse:
+class LoadWeightsResponse(_CheckpointPath):
     """Result of ``load_weights``: ``path`` echoes the path exactly as it was sent."""
 
-    path: str
-
-    @classmethod
-    def from_wire(cls, d: Mapping[str, Any]) -> LoadWeightsResponse:
-        """Parse ``{"path": ...}``."""
-        return cls(path=str(d["path"]))
-
 
 @dataclass(slots=True)
-class SaveWeightsForSamplerResponse:
+class SaveWeightsForSamplerResponse(_CheckpointPath):
     """Result of ``save_weights_for_sampler``: ``xorl://<model_id>/sampler_weights/<name>``."""
-
-    path: str
-
-    @classmethod
-    def from_wire(cls, d: Mapping[str, Any]) -> SaveWeightsForSamplerResponse:
-        """Parse ``{"path": ...}``."""
-        return cls(path=str(d["path"]))
 
 
 @dataclass(slots=True)
