@@ -49,7 +49,8 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from .errors import DataValidationError
-from .types import Datum, ModelInput, SampledSequence, TensorData, token_ids_of
+from .types import Datum, ModelInput, SampledSequence, TensorData
+from .types._common import token_ids_of
 from .validation import validate_batch
 
 __all__ = ["DatumForm", "build_rl_datum", "group_advantages"]

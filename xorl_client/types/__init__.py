@@ -1,0 +1,80 @@
+"""Public data types: what users build (``Datum``) and what operations return.
+
+The shapes follow Tinker's types so code written for Tinker reads naturally here
+(``Datum``, ``ModelInput``, ``TensorData``, ``ForwardBackwardOutput``, ``AdamParams``,
+``SamplingParams``, ``SampleResponse``), while ``to_wire()`` produces exactly what the
+xorl server expects (``{"model_input": {"input_ids": [...]}, ...}``, see the API notes §8.1).
+
+numpy is optional. Nothing here imports it at import time: arrays are recognised through
+``sys.modules`` (an array can only exist if numpy was already imported) and numpy is
+imported lazily by :meth:`TensorData.to_numpy`. Array inputs are converted once to Python
+lists with ``ndarray.tolist()`` (C speed), so everything downstream - validation, chunking,
+JSON encoding - works on plain lists.
+
+Example, an SFT datum in the pre-shifted (Tinker) style::
+
+    >>> d = Datum(
+    ...     model_input=[1, 2, 3],
+    ...     loss_fn_inputs={"target_tokens": [2, 3, 4], "weights": [0, 1, 1]},
+    ... )
+    >>> d.loss_fn_inputs["target_tokens"].dtype, d.loss_fn_inputs["weights"].dtype
+    ('int64', 'float32')
+    >>> d.to_wire()
+    {'model_input': {'input_ids': [1, 2, 3]}, 'loss_fn_inputs': {'target_tokens': [2, 3, 4], 'weights': [0, 1, 1]}}
+"""
+
+from xorl_client.types._common import FLOAT32_KEYS, INT64_KEYS, Tokenizer
+from xorl_client.types.checkpoints import (
+    CheckpointInfo,
+    CheckpointType,
+    SessionInfo,
+    TrainingRun,
+    TrainingRunsPage,
+    WeightsInfo,
+)
+from xorl_client.types.datum import Datum
+from xorl_client.types.futures import QueueState
+from xorl_client.types.model_input import EncodedTextChunk, ModelInput
+from xorl_client.types.optim import AdamParams
+from xorl_client.types.sampling import SampledSequence, SampleResponse, SamplingParams, StopReason
+from xorl_client.types.tensor_data import TensorData
+from xorl_client.types.training_outputs import (
+    AbortGradientEpochOutput,
+    ForwardBackwardOutput,
+    LoadWeightsResponse,
+    LossFnOutput,
+    OptimStepOutput,
+    SaveWeightsForSamplerResponse,
+    SaveWeightsResponse,
+)
+from xorl_client.types.weight_sync import SyncInferenceWeightsResult
+
+__all__ = [
+    "FLOAT32_KEYS",
+    "INT64_KEYS",
+    "AbortGradientEpochOutput",
+    "AdamParams",
+    "CheckpointInfo",
+    "CheckpointType",
+    "Datum",
+    "EncodedTextChunk",
+    "ForwardBackwardOutput",
+    "LoadWeightsResponse",
+    "LossFnOutput",
+    "ModelInput",
+    "OptimStepOutput",
+    "QueueState",
+    "SampleResponse",
+    "SampledSequence",
+    "SamplingParams",
+    "SaveWeightsForSamplerResponse",
+    "SaveWeightsResponse",
+    "SessionInfo",
+    "StopReason",
+    "TensorData",
+    "Tokenizer",
+    "TrainingRun",
+    "TrainingRunsPage",
+    "SyncInferenceWeightsResult",
+    "WeightsInfo",
+]

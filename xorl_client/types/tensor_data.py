@@ -1,0 +1,273 @@
+"""``TensorData``: a flat buffer plus dtype and shape (one loss input or one output tensor)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from xorl_client.errors import DataValidationError, MissingDependencyError
+from xorl_client.types._common import (
+    _INT_DTYPES,
+    _dtype_name,
+    _flatten_nested,
+    _infer_dtype,
+    _is_ndarray,
+    _numpy_module,
+)
+
+__all__ = ["TensorData"]
+
+
+@dataclass(slots=True, eq=False)
+class TensorData:
+    """A flat buffer plus dtype and shape: one ``loss_fn_inputs`` value or one output tensor.
+
+    ``data`` is always a flat Python list (row-major). ``shape=None`` means rank 1
+    (``[len(data)]``), as in Tinker. Nested lists, tuples and numpy arrays given to the
+    constructor are flattened and their shape recorded.
+
+    Indexing, ``len()`` and iteration work on the flat data:
+
+    >>> t = TensorData([0.5, -1.0, 2.0])
+    >>> len(t), t[1], list(t), t.to_wire()
+    (3, -1.0, [0.5, -1.0, 2.0], {'data': [0.5, -1.0, 2.0], 'dtype': 'float32', 'shape': [3]})
+    >>> TensorData([[1, 2], [3, 4]], dtype="int64").shape
+    [2, 2]
+    >>> TensorData.from_wire({"data": [1, 2], "dtype": "int64", "shape": [2]}) == TensorData.from_list([1, 2])
+    True
+    """
+
+    data: list[int] | list[float]
+    dtype: str = "float32"
+    shape: list[int] | None = None
+
+    def __post_init__(self) -> None:
+        data: Any = self.data
+        if type(data) is not list:
+            if isinstance(data, tuple):
+                data = list(data)
+            elif _is_ndarray(data) or hasattr(data, "tolist"):
+                src = TensorData.coerce(data, self.dtype)
+                self.data, self.shape = src.data, self.shape or src.shape
+                data = self.data
+            else:
+                raise DataValidationError(
+                    f"TensorData.data must be a list, tuple or array, not {type(data).__name__}",
+                    field="data",
+                    rule="tensor data is a list",
+                )
+        if data and isinstance(data[0], list | tuple):
+            data, nested_shape = _flatten_nested(data, "TensorData.data")
+            if self.shape is None:
+                self.shape = nested_shape
+        self.data = data
+        if not isinstance(self.dtype, str) or not self.dtype:
+            raise DataValidationError(
+                f"TensorData.dtype must be a non-empty string such as 'int64' or 'float32', "
+                f"not {self.dtype!r}",
+                field="dtype",
+                rule="dtype is a string",
+            )
+        if self.shape is not None:
+            shape = [int(s) for s in self.shape]
+            if any(s < 0 for s in shape) or math.prod(shape) != len(data):
+                raise DataValidationError(
+                    f"TensorData shape {shape} does not match its {len(data)} data entries "
+                    f"(prod(shape) must equal len(data))",
+                    field="shape",
+                    rule="prod(shape) == len(data)",
+                )
+            self.shape = shape
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def from_list(
+        cls, data: Sequence[int] | Sequence[float], dtype: str | None = None
+    ) -> TensorData:
+        """A rank-1 tensor from a list; dtype inferred (ints → int64, else float32) when omitted."""
+        values = list(data)
+        return cls(values, dtype or _infer_dtype(values), None)
+
+    @classmethod
+    def from_numpy(cls, arr: Any, dtype: str | None = None) -> TensorData:
+        """A tensor from a numpy array (any rank), converted once with ``tolist()``.
+
+        ``dtype`` (e.g. ``"int64"``) overrides the recorded dtype; a float array asked to be
+        ``int64`` must hold whole numbers. Bool arrays become 0/1 integers.
+
+        >>> import numpy as np
+        >>> TensorData.from_numpy(np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int32))
+        TensorData(data=[1, 2, 3, 4, 5, 6], dtype='int64', shape=[2, 3])
+        """
+        np = _numpy_module()
+        if np is None or not isinstance(arr, np.ndarray):
+            raise DataValidationError(
+                f"TensorData.from_numpy() needs a numpy.ndarray, not {type(arr).__name__}",
+                field="data",
+                rule="tensor data is a list",
+            )
+        kind = arr.dtype.kind
+        if kind == "b":
+            arr = arr.astype(np.int64)
+            kind = "i"
+        if dtype in _INT_DTYPES and kind == "f":
+            if not bool(np.all(np.isfinite(arr))) or not bool(np.all(arr == np.trunc(arr))):
+                raise DataValidationError(
+                    "a float array with non-integer values was given where integer token ids "
+                    "(int64) are expected",
+                    field="data",
+                    rule="token ids are integers",
+                )
+            arr = arr.astype(np.int64)
+            kind = "i"
+        shape = [int(s) for s in arr.shape]
+        flat = arr.reshape(-1).tolist()
+        return cls(flat, dtype or _dtype_name(arr.dtype, kind), shape if len(shape) >= 2 else None)
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> TensorData:
+        """Parse the wire form ``{"data": [...], "dtype": "float32", "shape": [n]}``."""
+        try:
+            data = d["data"]
+        except (KeyError, TypeError):
+            raise DataValidationError(
+                f"a TensorData object needs a 'data' list; got {d!r:.80}",
+                field="data",
+                rule="tensor data is a list",
+            ) from None
+        shape = d.get("shape")
+        return cls(data, d.get("dtype") or "float32", list(shape) if shape is not None else None)
+
+    @classmethod
+    def coerce(
+        cls, value: Any, dtype_hint: str | None = None, *, field: str | None = None
+    ) -> TensorData:
+        """Turn whatever a user passed for a loss input into a :class:`TensorData`.
+
+        Accepted: our ``TensorData`` (returned as is), lists and tuples (nested ones are
+        flattened), numpy arrays, Tinker-style tensors (any object with ``.data`` list,
+        ``.dtype`` and ``.shape``), other array-likes with ``tolist()`` (e.g. torch
+        tensors), wire dicts ``{"data", "dtype", "shape"}`` and plain numbers (one-element
+        tensor, for scalar metadata). ``dtype_hint`` is used when the value carries no dtype
+        of its own. Lists are never copied or scanned beyond dtype inference.
+
+        >>> TensorData.coerce([1, 2, 3], "float32")
+        TensorData(data=[1, 2, 3], dtype='float32', shape=None)
+        >>> TensorData.coerce((0.5, 1.5)).dtype
+        'float32'
+        """
+        where = field or "value"
+        if isinstance(value, TensorData):
+            return value
+        if type(value) is list:
+            if value and isinstance(value[0], list | tuple):
+                flat, shape = _flatten_nested(value, where)
+                return cls(flat, dtype_hint or _infer_dtype(flat), shape)
+            return cls(value, dtype_hint or _infer_dtype(value), None)
+        if isinstance(value, tuple):
+            return cls.coerce(list(value), dtype_hint, field=field)
+        if _is_ndarray(value):
+            try:
+                return cls.from_numpy(value, dtype_hint)
+            except DataValidationError as exc:
+                raise DataValidationError(f"{where}: {exc}", field=where, rule=exc.rule) from None
+        if isinstance(value, Mapping):
+            if "data" not in value:
+                raise DataValidationError(
+                    f"{where} is a dict without a 'data' key; give a list or "
+                    '{"data": [...], "dtype": ..., "shape": [...]}',
+                    field=where,
+                    rule="tensor data is a list",
+                )
+            return cls.from_wire(value)
+        inner = getattr(value, "data", None)
+        if isinstance(inner, list | tuple) and hasattr(value, "dtype"):
+            # Tinker's TensorData (pydantic): flat data, dtype literal, optional shape.
+            tshape = getattr(value, "shape", None)
+            return cls(
+                list(inner),
+                _dtype_name(getattr(value, "dtype", None) or dtype_hint or "float32"),
+                list(tshape) if tshape is not None else None,
+            )
+        if isinstance(value, bool):
+            raise DataValidationError(
+                f"{where} is a bool; give a list of numbers",
+                field=where,
+                rule="values are numbers",
+            )
+        if isinstance(value, int | float):
+            return cls([value], dtype_hint or _infer_dtype([value]), None)
+        tolist = getattr(value, "tolist", None)
+        if callable(tolist) and not isinstance(value, str | bytes):
+            raw = tolist()
+            if not isinstance(raw, list):
+                raw = [raw]
+            td = cls.coerce(raw, None, field=field)
+            src_dtype = getattr(value, "dtype", None)
+            dtype = dtype_hint or (_dtype_name(src_dtype) if src_dtype is not None else td.dtype)
+            return cls(td.data, dtype, td.shape)
+        raise DataValidationError(
+            f"{where} has unsupported type {type(value).__name__}; give a list, a numpy "
+            "array or a TensorData",
+            field=where,
+            rule="tensor data is a list",
+        )
+
+    # -- conversion ---------------------------------------------------------------------
+
+    @property
+    def rank(self) -> int:
+        """Number of dimensions (1 when ``shape`` is ``None``)."""
+        return 1 if self.shape is None else len(self.shape)
+
+    def effective_shape(self) -> list[int]:
+        """``shape``, or ``[len(data)]`` when the shape was left implicit."""
+        return list(self.shape) if self.shape is not None else [len(self.data)]
+
+    def tolist(self) -> list[Any]:
+        """A new (nested, per ``shape``) Python list, like ``ndarray.tolist()``."""
+        if self.shape is None or len(self.shape) <= 1:
+            return list(self.data)
+        out: list[Any] = list(self.data)
+        for dim in reversed(self.shape[1:]):
+            out = [out[i : i + dim] for i in range(0, len(out), dim)] if dim else []
+        return out
+
+    def to_numpy(self) -> Any:
+        """A numpy array with this dtype and shape (needs the optional numpy extra)."""
+        try:
+            import numpy as np
+        except ImportError:
+            raise MissingDependencyError("TensorData.to_numpy()", "numpy", "numpy") from None
+        try:
+            np_dtype = np.dtype(self.dtype)
+        except TypeError:
+            np_dtype = None
+        return np.asarray(self.data, dtype=np_dtype).reshape(self.effective_shape())
+
+    def to_wire(self) -> dict[str, Any]:
+        """The server's TensorData object: ``{"data", "dtype", "shape"}`` (shape always set)."""
+        return {"data": self.data, "dtype": self.dtype, "shape": self.effective_shape()}
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> int | float:
+        return self.data[index]
+
+    def __iter__(self) -> Iterator[int | float]:
+        return iter(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TensorData):
+            return NotImplemented
+        return (
+            self.dtype == other.dtype
+            and self.effective_shape() == other.effective_shape()
+            and self.data == other.data
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable value type
