@@ -1,0 +1,390 @@
+"""``SamplingClient``: the client object (see the package docstring for what it takes care of)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Final
+
+import httpx
+
+from xorl_client import _runtime
+from xorl_client._config import ClientConfig
+from xorl_client._retry import RetryPolicy
+from xorl_client._transport import Transport
+from xorl_client.errors import (
+    APIConnectionError,
+    APIStatusError,
+    ConfigurationError,
+    DataValidationError,
+)
+from xorl_client.futures import APIFuture
+from xorl_client.sampling.batch import BatchSampleResult, run_batch
+from xorl_client.sampling.parse import parse_response, sglang_status_error
+from xorl_client.sampling.request import (
+    Prompt,
+    SampleRequest,
+    coerce_params,
+    per_prompt_params,
+    prepare_request,
+)
+from xorl_client.sampling.retry import SamplingRetryPolicy
+from xorl_client.types import ModelInput, SampleResponse, SamplingParams
+
+__all__ = [
+    "DEFAULT_SAMPLING_TIMEOUT",
+    "ENV_INFERENCE_API_KEY",
+    "ENV_INFERENCE_BASE_URL",
+    "SamplingClient",
+]
+
+logger = logging.getLogger("xorl_client")
+
+ENV_INFERENCE_BASE_URL: Final = "XORL_INFERENCE_BASE_URL"
+ENV_INFERENCE_API_KEY: Final = "XORL_INFERENCE_API_KEY"
+
+#: Per-HTTP-request limits for ``/generate``. A generation is one long request (no long-poll),
+#: so ``read`` must cover the slowest completion; the call's deadline bounds everything anyway.
+DEFAULT_SAMPLING_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=600.0, write=120.0, pool=600.0)
+
+
+class SamplingClient:
+    """Samples completions from an SGLang-compatible inference server.
+
+    Args:
+        base_url: the inference server, e.g. ``http://127.0.0.1:30000``; defaults to
+            ``$XORL_INFERENCE_BASE_URL``. (:meth:`ServiceClient.create_sampling_client
+            <xorl_client.ServiceClient.create_sampling_client>` falls back to the training
+            server's URL, which is right for the local server.)
+        api_key: sent as ``Authorization: Bearer <key>``; defaults to
+            ``$XORL_INFERENCE_API_KEY``. ``$XORL_API_KEY`` (the training server's key) is never
+            used: it must not leak to another server.
+        lora_path: adapter name to sample from (the ``lora_name`` that
+            ``create_sampling_session`` returned); ``None`` samples the server's current
+            weights.
+        model: SGLang's optional ``model`` routing field (for routers in front of several
+            servers).
+        retry_policy: a :class:`SamplingRetryPolicy` (tests inject one whose ``sleep`` does not
+            sleep); defaults to one built from the settings. The batch deadline also waits
+            through ``retry_policy.sleep``.
+        **settings: other :class:`~xorl_client.ClientConfig` fields (``timeout``,
+            ``operation_timeout``, ``max_retries``, ``max_connections``, ``httpx_transport``,
+            ...). ``timeout`` defaults to :data:`DEFAULT_SAMPLING_TIMEOUT`.
+
+    Raises:
+        ConfigurationError: no base URL, or a bad setting.
+
+    >>> import xorl_client as xc
+    >>> url = start_local_server()          # the local server also serves /generate
+    >>> with xc.SamplingClient(url) as sampler:
+    ...     params = xc.SamplingParams(max_tokens=8, temperature=1.0, seed=7)
+    ...     first = sampler.sample("the cat", params).result().sequences[0]
+    ...     again = sampler.sample("the cat", params).result().sequences[0]
+    >>> first.tokens == again.tokens, len(first.tokens) == len(first.logprobs)
+    (True, True)
+    >>> first.stop_reason in ("length", "stop")
+    True
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        lora_path: str | None = None,
+        model: str | None = None,
+        retry_policy: RetryPolicy | None = None,
+        **settings: Any,
+    ) -> None:
+        url = base_url if base_url is not None else os.environ.get(ENV_INFERENCE_BASE_URL)
+        if url is None or not url.strip():
+            raise ConfigurationError(
+                "no inference server URL configured: pass base_url='http://HOST:PORT' to "
+                f"SamplingClient or set {ENV_INFERENCE_BASE_URL}=http://HOST:PORT "
+                "(ServiceClient.create_sampling_client() defaults to the training server's URL, "
+                "which is where the local server serves /generate)"
+            )
+        if url.strip().startswith(("xorl://", "tinker://")):
+            raise ConfigurationError(
+                f"base_url {url!r} looks like a model path, not a server URL; load an adapter "
+                "with ServiceClient.create_sampling_client(model_path=...)"
+            )
+        key = api_key if api_key is not None else os.environ.get(ENV_INFERENCE_API_KEY)
+        for name in ("api_key", "base_url", "config"):
+            if name in settings:
+                raise ConfigurationError(f"pass {name} as its own argument, not in **settings")
+        settings.setdefault("timeout", DEFAULT_SAMPLING_TIMEOUT)
+        # api_key "" (not None) stops ClientConfig from falling back to $XORL_API_KEY.
+        config = ClientConfig.from_env(base_url=url, api_key=key or "", **settings)
+        if lora_path is not None and (not isinstance(lora_path, str) or not lora_path.strip()):
+            raise ConfigurationError(f"lora_path must be a non-empty string, not {lora_path!r}")
+        if model is not None and (not isinstance(model, str) or not model):
+            raise ConfigurationError(f"model must be a non-empty string, not {model!r}")
+        policy = (
+            retry_policy if retry_policy is not None else SamplingRetryPolicy.from_config(config)
+        )
+        self.config = config
+        self.lora_path = lora_path
+        self.model = model
+        self._transport = Transport(config, policy)
+        self._closed = False
+
+    def __repr__(self) -> str:
+        key = "***" if self.config.api_key_value() else "None"
+        lora = f", lora_path={self.lora_path!r}" if self.lora_path else ""
+        return f"SamplingClient(base_url={self.config.display_url!r}, api_key={key}{lora})"
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP connections; calls still running, and later calls, fail with a connection error."""
+        if self._closed:
+            return
+        self._closed = True
+        _runtime.run_coroutine(self._transport.aclose()).result()
+
+    def __enter__(self) -> SamplingClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- sampling -------------------------------------------------------------------------------
+
+    def sample(
+        self,
+        prompt: Prompt | Any,
+        sampling_params: SamplingParams | Mapping[str, Any] | Any | None = None,
+        num_samples: int = 1,
+        return_logprobs: bool = True,
+        *,
+        include_prompt_logprobs: bool = False,
+        timeout: float | None = None,
+    ) -> APIFuture[SampleResponse]:
+        """Generate ``num_samples`` completions of ``prompt``; returns at once.
+
+        Args:
+            prompt: text (sent as ``text``; the server tokenizes it), a
+                :class:`~xorl_client.ModelInput`, or a list of token ids (``input_ids``). For
+                RL, pass token ids: the datum needs the exact prompt tokens.
+            sampling_params: :class:`~xorl_client.SamplingParams` (Tinker names; a dict of
+                them or Tinker's object also work). ``None`` = server defaults.
+            num_samples: completions to generate for this prompt.
+            return_logprobs: fill each sequence's ``logprobs`` (log-probabilities of the
+                sampled tokens under the sampling weights); ``False`` leaves them ``None``.
+            include_prompt_logprobs: also fill ``prompt_logprobs`` (entry 0 is ``None``).
+            timeout: seconds for the whole call, retries included; defaults to
+                ``operation_timeout``.
+
+        Tinker's positional order ``sample(prompt, num_samples, sampling_params)`` is also
+        understood.
+
+        Raises (from ``result()``): :class:`~xorl_client.BadRequestError` (never retried; the
+        message carries SGLang's), :class:`~xorl_client.RequestFailedError` (the server aborted
+        the generation), :class:`~xorl_client.XorlError` (an answer that cannot be trusted,
+        e.g. a null logprob), transport errors. Bad arguments raise
+        :class:`~xorl_client.DataValidationError` here, before anything is sent.
+        """
+        params: Any = sampling_params
+        count: Any = num_samples
+        if isinstance(params, int) and not isinstance(params, bool):
+            # Tinker's order: sample(prompt, num_samples, sampling_params).
+            params, count = (None if isinstance(count, int) else count), params
+        request = self._prepare(
+            prompt,
+            coerce_params(params),
+            count,
+            return_logprobs=return_logprobs,
+            prompt_logprobs=include_prompt_logprobs,
+        )
+        deadline = self._transport.deadline(timeout)
+        return APIFuture(_runtime.run_coroutine(self._send(request, deadline)), operation="sample")
+
+    def sample_batch(
+        self,
+        prompts: Sequence[Prompt | Any],
+        sampling_params: SamplingParams
+        | Mapping[str, Any]
+        | Sequence[SamplingParams | Mapping[str, Any]]
+        | Any
+        | None = None,
+        *,
+        num_samples: int = 1,
+        return_logprobs: bool = True,
+        timeout: float | None = None,
+        max_concurrency: int | None = None,
+    ) -> BatchSampleResult:
+        """Sample every prompt concurrently and wait, at most ``timeout`` seconds.
+
+        Args:
+            prompts: a list of prompts (each like :meth:`sample`'s).
+            sampling_params: one setting for all prompts, or a list with one per prompt
+                (e.g. to give each prompt its own seed).
+            num_samples: completions per prompt.
+            return_logprobs: as in :meth:`sample`.
+            timeout: the batch deadline in seconds; ``None`` uses ``operation_timeout``.
+                Prompts not finished by then are cancelled (listed in ``cancelled``).
+            max_concurrency: requests in flight at once; defaults to
+                ``min(len(prompts), max_connections)``.
+
+        Blocks the calling thread; from async code use :meth:`sample_batch_async`.
+        Invalid prompts raise :class:`~xorl_client.DataValidationError` (naming the index)
+        before anything is sent.
+        """
+        future = self._submit_batch(
+            prompts, sampling_params, num_samples, return_logprobs, timeout, max_concurrency
+        )
+        try:
+            return APIFuture(future, operation="sample_batch").result()
+        except BaseException:
+            # KeyboardInterrupt or similar while waiting: stop the batch, leave nothing behind.
+            future.cancel()
+            raise
+
+    async def sample_batch_async(
+        self,
+        prompts: Sequence[Prompt | Any],
+        sampling_params: SamplingParams
+        | Mapping[str, Any]
+        | Sequence[SamplingParams | Mapping[str, Any]]
+        | Any
+        | None = None,
+        *,
+        num_samples: int = 1,
+        return_logprobs: bool = True,
+        timeout: float | None = None,
+        max_concurrency: int | None = None,
+    ) -> BatchSampleResult:
+        """:meth:`sample_batch` for async code (works on any event loop).
+
+        Cancelling the awaiting task cancels the whole batch.
+        """
+        future = self._submit_batch(
+            prompts, sampling_params, num_samples, return_logprobs, timeout, max_concurrency
+        )
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+
+    # -- machinery --------------------------------------------------------------------------
+
+    def _prepare(
+        self,
+        prompt: Any,
+        params: SamplingParams,
+        num_samples: int,
+        *,
+        return_logprobs: bool,
+        prompt_logprobs: bool,
+    ) -> SampleRequest:
+        return prepare_request(
+            prompt,
+            params,
+            num_samples,
+            return_logprobs=return_logprobs,
+            prompt_logprobs=prompt_logprobs,
+            lora_path=self.lora_path,
+            model=self.model,
+        )
+
+    async def _send(self, request: SampleRequest, deadline: float | None) -> SampleResponse:
+        from xorl_openapi.api.sampling import generate
+        from xorl_openapi.models import GenerateRequest
+
+        try:
+            parsed = await self._transport.call(
+                generate,
+                operation="sample",
+                idempotent=True,
+                deadline=deadline,
+                body=GenerateRequest.from_dict(request.body),
+            )
+        except APIStatusError as exc:
+            raise sglang_status_error(exc) from None
+        except APIConnectionError as exc:
+            exc.add_note(
+                f"The inference server is set by SamplingClient(base_url=...) or "
+                f"{ENV_INFERENCE_BASE_URL}; it is currently {self.config.display_url}."
+            )
+            raise
+        return parse_response(parsed, request)
+
+    def _submit_batch(
+        self,
+        prompts: Sequence[Any],
+        sampling_params: Any,
+        num_samples: int,
+        return_logprobs: bool,
+        timeout: float | None,
+        max_concurrency: int | None,
+    ) -> concurrent.futures.Future[BatchSampleResult]:
+        if isinstance(prompts, str | bytes | ModelInput) or not isinstance(prompts, Sequence):
+            raise DataValidationError(
+                f"prompts must be a list of prompts, not {type(prompts).__name__}; for one "
+                "prompt use sample()",
+                field="prompts",
+                rule="prompts is a list",
+            )
+        if prompts and all(isinstance(p, int) and not isinstance(p, bool) for p in prompts):
+            raise DataValidationError(
+                "prompts is a list of ints, i.e. one tokenized prompt; wrap it: [tokens]",
+                field="prompts",
+                rule="prompts is a list",
+            )
+        params = per_prompt_params(sampling_params, len(prompts))
+        requests: list[SampleRequest] = []
+        for index, (prompt, p) in enumerate(zip(prompts, params, strict=True)):
+            try:
+                requests.append(
+                    self._prepare(
+                        prompt,
+                        p,
+                        num_samples,
+                        return_logprobs=return_logprobs,
+                        prompt_logprobs=False,
+                    )
+                )
+            except DataValidationError as exc:
+                raise DataValidationError(
+                    f"prompts[{index}]: {exc}", field=exc.field, datum_index=index, rule=exc.rule
+                ) from None
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+        ):
+            raise DataValidationError(
+                f"timeout must be a positive number of seconds or None, not {timeout!r}",
+                field="timeout",
+                rule="timeout > 0",
+            )
+        seconds = timeout if timeout is not None else self.config.operation_timeout
+        limit = (
+            max_concurrency
+            if max_concurrency is not None
+            else min(max(len(requests), 1), self.config.max_connections)
+        )
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise DataValidationError(
+                f"max_concurrency must be a positive integer, not {max_concurrency!r}",
+                field="max_concurrency",
+                rule="max_concurrency >= 1",
+            )
+        return _runtime.run_coroutine(
+            run_batch(
+                lambda request: self._send(request, None),
+                requests,
+                seconds,
+                limit,
+                self._transport.policy.sleep,
+            )
+        )

@@ -1,0 +1,181 @@
+"""Reading SGLang ``/generate`` answers into ``SampleResponse`` objects, strictly."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from xorl_client.errors import APIStatusError, RequestFailedError, XorlError
+from xorl_client.sampling.request import SampleRequest
+from xorl_client.types import SampledSequence, SampleResponse, StopReason
+
+__all__ = ["parse_response", "sglang_status_error"]
+
+
+def _outputs(parsed: Any) -> list[Any]:
+    """The three response shapes as one list of ``GenerateOutput`` in index order."""
+    from xorl_openapi.models import GenerateOutput, GenerateOutputMap
+
+    if isinstance(parsed, GenerateOutput):
+        return [parsed]
+    if isinstance(parsed, list):
+        return parsed
+    if isinstance(parsed, GenerateOutputMap):
+        items = parsed.additional_properties
+        try:
+            order = sorted(items, key=int)
+        except ValueError:
+            raise XorlError(
+                f"sample: the inference server answered an object with keys {sorted(items)[:5]}; "
+                'expected outputs keyed "0", "1", ...'
+            ) from None
+        if [int(k) for k in order] != list(range(len(order))):
+            raise XorlError(
+                f"sample: the inference server's outputs are keyed {order[:8]}; expected "
+                f"consecutive indices 0..{len(order) - 1}"
+            )
+        return [items[k] for k in order]
+    raise XorlError(f"sample: unexpected /generate answer of type {type(parsed).__name__}")
+
+
+def parse_response(parsed: Any, request: SampleRequest) -> SampleResponse:
+    outputs = _outputs(parsed)
+    if len(outputs) != request.num_samples:
+        raise XorlError(
+            f"sample: asked for {request.num_samples} completion(s) but the inference server "
+            f"returned {len(outputs)}"
+        )
+    sequences = [
+        _sequence(out, i, want_logprobs=request.return_logprobs) for i, out in enumerate(outputs)
+    ]
+    prompt_logprobs = _prompt_logprobs(outputs[0]) if request.prompt_logprobs else None
+    return SampleResponse(sequences=sequences, prompt_logprobs=prompt_logprobs)
+
+
+def _stop_reason(raw: Any, index: int) -> StopReason:
+    """``finish_reason`` (object, dict or plain string) → ``"length"`` / ``"stop"``."""
+    from xorl_openapi.models import FinishReason
+
+    message: Any = None
+    if isinstance(raw, FinishReason):
+        kind: Any = raw.type_
+        message = raw.message if isinstance(raw.message, str) else None
+    elif isinstance(raw, Mapping):
+        kind, message = raw.get("type"), raw.get("message")
+    else:
+        kind = raw
+    if not isinstance(kind, str):
+        raise XorlError(
+            f"sample: sequence {index} has no usable finish_reason ({raw!r}); the inference "
+            "server did not say whether the completion ended or was cut off"
+        )
+    lowered = kind.lower()
+    if lowered == "length":
+        return "length"
+    if lowered == "stop":
+        return "stop"
+    if lowered == "abort":
+        why = f": {message}" if message else ""
+        raise RequestFailedError(
+            f"the inference server aborted the generation of sequence {index}{why} (overload, "
+            "a weight update or an explicit /abort_request); its tokens are incomplete, sample "
+            "again",
+            category="server",
+            operation="sample",
+        )
+    raise XorlError(
+        f"sample: sequence {index} has finish_reason {kind!r}; expected 'length', 'stop' or 'abort'"
+    )
+
+
+def _sequence(out: Any, index: int, *, want_logprobs: bool) -> SampledSequence:
+    meta = out.meta_info
+    stop = _stop_reason(meta.finish_reason, index)
+    entries = meta.output_token_logprobs if isinstance(meta.output_token_logprobs, list) else None
+    tokens: list[int]
+    if isinstance(out.output_ids, list):
+        tokens = [int(t) for t in out.output_ids]
+    elif entries is not None:
+        tokens = [int(e[1]) for e in entries]  # older builds: ids only in the logprob entries
+    else:
+        raise XorlError(
+            f"sample: sequence {index} has neither output_ids nor output_token_logprobs; the "
+            "completion's token ids cannot be recovered (a text-only answer is not enough to "
+            "train on)"
+        )
+    logprobs: list[float] | None = None
+    if want_logprobs:
+        if entries is None:
+            raise XorlError(
+                f"sample: logprobs were requested but sequence {index} came back without "
+                "meta_info.output_token_logprobs; the inference server ignored return_logprob"
+            )
+        if len(entries) != len(tokens):
+            raise XorlError(
+                f"sample: sequence {index} has {len(tokens)} output_ids but "
+                f"{len(entries)} output_token_logprobs; they must align one to one"
+            )
+        logprobs = []
+        for pos, (entry, token) in enumerate(zip(entries, tokens, strict=True)):
+            value = entry[0] if isinstance(entry, list) and entry else None
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise XorlError(
+                    f"sample: the inference server returned logprob {value!r} for output token "
+                    f"{pos} (id {token}) of sequence {index}. It is not replaced by 0.0: that "
+                    "would be a silently wrong importance ratio. Sample again, or pass "
+                    "return_logprobs=False if you do not need logprobs."
+                )
+            if len(entry) > 1 and entry[1] is not None and int(entry[1]) != token:
+                raise XorlError(
+                    f"sample: output_token_logprobs[{pos}] of sequence {index} is for token "
+                    f"{entry[1]} but output_ids[{pos}] is {token}; the logprobs are misaligned"
+                )
+            if not math.isfinite(value):
+                raise XorlError(
+                    f"sample: logprob of output token {pos} of sequence {index} is {value!r}"
+                )
+            logprobs.append(float(value))
+    text = out.text if isinstance(out.text, str) else None
+    return SampledSequence(tokens=tokens, logprobs=logprobs, stop_reason=stop, text=text)
+
+
+def _prompt_logprobs(out: Any) -> list[float | None]:
+    entries = out.meta_info.input_token_logprobs
+    if not isinstance(entries, list):
+        raise XorlError(
+            "sample: prompt logprobs were requested but the inference server returned no "
+            "meta_info.input_token_logprobs"
+        )
+    values: list[float | None] = []
+    for entry in entries:
+        value = entry[0] if isinstance(entry, list) and entry else None
+        # Kept as None (the first prompt token has no prediction); never turned into 0.0.
+        values.append(float(value) if isinstance(value, int | float) else None)
+    return values
+
+
+def sglang_status_error(exc: APIStatusError) -> APIStatusError:
+    """The same error class with SGLang's own message up front (its body has no ``detail``)."""
+    detail = exc.detail
+    message: Any = None
+    if isinstance(detail, Mapping):
+        inner = detail.get("error")
+        message = inner.get("message") if isinstance(inner, Mapping) else None
+        message = message or detail.get("message") or (inner if isinstance(inner, str) else None)
+    if not isinstance(message, str) or not message:
+        return exc
+    hint = (
+        " Not retried: a 4xx means the request itself is wrong (e.g. a prompt longer than the "
+        "context, an adapter that is not loaded)."
+        if 400 <= exc.status_code < 500
+        else ""
+    )
+    where = f" ({exc.method} {exc.url})" if exc.method and exc.url else ""
+    return type(exc)(
+        f"sample failed: the inference server answered {exc.status_code}{where}: {message}.{hint}",
+        status_code=exc.status_code,
+        detail=detail,
+        method=exc.method,
+        url=exc.url,
+    )
