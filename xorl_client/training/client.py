@@ -1,0 +1,230 @@
+"""``TrainingClient``: one training session (``model_id``) on an xorl server.
+
+Every method returns an :class:`~xorl_client.futures.APIFuture` at once, so calls pipeline::
+
+    fb = tc.forward_backward(batch, "cross_entropy")
+    op = tc.optim_step(AdamParams(learning_rate=1e-4))   # leaves right behind fb
+    fb.result(); op.result()
+
+How order is kept: each call takes a submission ticket and its ``seq_id`` s synchronously, at call
+time. Submissions leave in ticket order; the server runs queued ``seq_id`` requests lowest first,
+so ``optim_step`` never overtakes the ``forward_backward`` called before it. Requests the server
+schedules without a ``seq_id`` (save/load/export/sync/unload) are *barriers*: they wait until
+everything called earlier on this client has finished, and everything called later waits for
+them, so ``save_state()`` captures exactly the state the calls before it produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from xorl_client.futures import APIFuture
+from xorl_client.tinker_compat import coerce_adam_params
+from xorl_client.training._core import TrainingCore
+from xorl_client.training.tokenizer import load_tokenizer
+from xorl_client.training.wire import wire_dict
+from xorl_client.types import (
+    AbortGradientEpochOutput,
+    AdamParams,
+    ForwardBackwardOutput,
+    LoadWeightsResponse,
+    OptimStepOutput,
+    SaveWeightsForSamplerResponse,
+    SaveWeightsResponse,
+    SyncInferenceWeightsResult,
+)
+from xorl_client.validation import validate_checkpoint_name, validate_checkpoint_path
+
+__all__ = ["TrainingClient"]
+
+
+class TrainingClient(TrainingCore):
+    """Drives one training session. Create it with :class:`~xorl_client.ServiceClient`.
+
+    >>> import xorl_client as xc
+    >>> service = xc.ServiceClient(base_url=start_local_server())
+    >>> tc = service.create_training_client("xorl-local/byte-bigram")
+    >>> ids = tc.get_tokenizer().encode("the cat sat on the mat")
+    >>> datum = xc.Datum(model_input=xc.ModelInput.from_ints(ids), loss_fn_inputs={"labels": ids})
+    >>> fb = tc.forward_backward([datum], "cross_entropy")   # returns at once
+    >>> op = tc.optim_step(xc.AdamParams(learning_rate=0.1))  # queued right behind it
+    >>> loss, step = fb.result().loss, op.result().step
+    >>> step, round(loss, 2) == round(fb.result().metrics["loss:mean"], 2)
+    (1, True)
+    >>> tc.forward([datum]).result().loss < loss              # the step lowered the loss
+    True
+    >>> tc.save_state("doc-ckpt").result().path
+    'xorl://default/weights/doc-ckpt'
+    >>> service.close()
+
+    Attributes:
+        model_id: the server-side session id every call is addressed to.
+        base_model: the model the session trains.
+    """
+
+    # -- training ---------------------------------------------------------------------------
+
+    def forward_backward(
+        self,
+        data: Sequence[Any],
+        loss_fn: str = "cross_entropy",
+        loss_fn_params: dict[str, Any] | None = None,
+        *,
+        loss_fn_config: dict[str, Any] | None = None,
+    ) -> APIFuture[ForwardBackwardOutput]:
+        """Run forward + backward on ``data`` and accumulate the gradients on the server.
+
+        The whole batch is validated before anything is sent; a large batch is split into
+        chunks (each its own ``seq_id``) and the outputs come back concatenated in order with
+        metrics merged, as one future.
+
+        Args:
+            data: :class:`~xorl_client.Datum` objects, Tinker ``Datum`` objects or wire dicts.
+            loss_fn: ``"cross_entropy"``/``"causallm_loss"``, ``"importance_sampling"``,
+                ``"policy_loss"`` (Tinker's ``"ppo"``), ``"cispo"``, ...
+            loss_fn_params: loss options (``loss_fn_config`` is Tinker's name for it).
+        """
+        return self._run_batch("forward_backward", data, loss_fn, loss_fn_params, loss_fn_config)
+
+    def forward(
+        self,
+        data: Sequence[Any],
+        loss_fn: str = "cross_entropy",
+        loss_fn_params: dict[str, Any] | None = None,
+        *,
+        loss_fn_config: dict[str, Any] | None = None,
+    ) -> APIFuture[ForwardBackwardOutput]:
+        """Forward pass only (logprobs and loss; no gradient is accumulated)."""
+        return self._run_batch("forward", data, loss_fn, loss_fn_params, loss_fn_config)
+
+    def optim_step(
+        self,
+        adam_params: AdamParams | Any | None = None,
+        *,
+        learning_rate: float | None = None,
+        gradient_clip: float | None = None,
+    ) -> APIFuture[OptimStepOutput]:
+        """Apply the gradients accumulated since the last step.
+
+        Args:
+            adam_params: :class:`~xorl_client.AdamParams` (or Tinker's); its betas and eps
+                are applied to the optimizer, ``grad_clip_norm`` becomes the clip.
+            learning_rate: overrides ``adam_params.learning_rate``.
+            gradient_clip: max global L2 norm (``<= 0`` disables); overrides
+                ``adam_params.grad_clip_norm``.
+        """
+        body: dict[str, Any] = {"model_id": self.model_id}
+        if adam_params is not None:
+            body["adam_params"] = coerce_adam_params(adam_params).to_wire()
+        if learning_rate is not None:
+            body["learning_rate"] = float(learning_rate)
+        if gradient_clip is not None:
+            body["gradient_clip"] = float(gradient_clip)
+        return self._sequenced(
+            "optim_step", body, lambda parsed: OptimStepOutput.from_wire(wire_dict(parsed))
+        )
+
+    def abort_gradient_epoch(self) -> APIFuture[AbortGradientEpochOutput]:
+        """Discard every gradient accumulated since the last successful ``optim_step``.
+
+        The recovery after an ambiguous ``forward_backward`` failure: abort, then replay the
+        epoch's ``forward_backward`` calls.
+        """
+        return self._sequenced(
+            "abort_gradient_epoch",
+            {"model_id": self.model_id},
+            lambda parsed: AbortGradientEpochOutput.from_wire(wire_dict(parsed)),
+        )
+
+    # -- weights ----------------------------------------------------------------------------
+
+    def save_state(self, name: str | None = None) -> APIFuture[SaveWeightsResponse]:
+        """Save model + optimizer state as ``xorl://<model_id>/weights/<name>``.
+
+        ``name`` defaults to the server's ``checkpoint-<unix time>``. Saving over an existing
+        name fails with a ``RequestFailedError`` (status 409): delete it first.
+        """
+        body: dict[str, Any] = {"model_id": self.model_id}
+        if name is not None:
+            body["path"] = validate_checkpoint_name(name, field="name")
+        return self._barrier(
+            "save_weights", body, lambda p: SaveWeightsResponse.from_wire(wire_dict(p))
+        )
+
+    def load_state(self, path: str) -> APIFuture[LoadWeightsResponse]:
+        """Load model weights from a checkpoint (optimizer state is left as it is)."""
+        return self._load(path, optimizer=False)
+
+    def load_state_with_optimizer(self, path: str) -> APIFuture[LoadWeightsResponse]:
+        """Load model weights and optimizer state, to resume a run exactly."""
+        return self._load(path, optimizer=True)
+
+    def _load(self, path: str, *, optimizer: bool) -> APIFuture[LoadWeightsResponse]:
+        body = {
+            "model_id": self.model_id,
+            "path": validate_checkpoint_path(path),
+            "optimizer": optimizer,
+        }
+        return self._barrier(
+            "load_weights", body, lambda p: LoadWeightsResponse.from_wire(wire_dict(p))
+        )
+
+    def save_weights_for_sampler(self, name: str) -> APIFuture[SaveWeightsForSamplerResponse]:
+        """Export inference weights as ``xorl://<model_id>/sampler_weights/<name>``."""
+        body = {"model_id": self.model_id, "name": validate_checkpoint_name(name)}
+        return self._barrier(
+            "save_weights_for_sampler",
+            body,
+            lambda p: SaveWeightsForSamplerResponse.from_wire(wire_dict(p)),
+        )
+
+    def sync_inference_weights(
+        self,
+        *,
+        master_address: str = "",
+        master_port: int = 0,
+        flush_cache: bool = False,
+        pools: Sequence[str] | None = None,
+        weight_version: str | None = None,
+        **options: Any,
+    ) -> APIFuture[SyncInferenceWeightsResult]:
+        """Push this session's current weights to the registered inference endpoints.
+
+        Extra keyword options (``cache_invalidation_mode``, ``pause_mode``, ``group_name``,
+        ``buffer_size_mb``, ``quantization``) are passed to the server as given.
+        """
+        body: dict[str, Any] = {
+            "model_id": self.model_id,
+            "master_address": master_address,
+            "master_port": master_port,
+            "flush_cache": flush_cache,
+            **options,
+        }
+        if pools is not None:
+            body["pools"] = list(pools)
+        if weight_version is not None:
+            body["weight_version"] = weight_version
+        return self._barrier(
+            "sync_inference_weights",
+            body,
+            lambda p: SyncInferenceWeightsResult.from_wire(wire_dict(p)),
+            asynchronous=False,
+        )
+
+    def unload(self) -> APIFuture[None]:
+        """End the session on the server and release its resources (futures included)."""
+        return self._barrier("unload_model", {"model_id": self.model_id}, lambda _p: None)
+
+    # -- tokenizer ----------------------------------------------------------------------------
+
+    def get_tokenizer(self) -> Any:
+        """The tokenizer of ``base_model``.
+
+        The local server's byte-level model uses the SDK's own ``ByteTokenizer``; any other
+        model is loaded with Hugging Face ``transformers`` (extra ``tokenizer``) from a local
+        path or the local Hugging Face cache, never downloaded at run time.
+        """
+        if self._tokenizer is None:
+            self._tokenizer = load_tokenizer(self.base_model)
+        return self._tokenizer

@@ -1,0 +1,74 @@
+"""Operation name -> generated endpoint module and request model: one table each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from xorl_client.errors import DataValidationError
+
+if TYPE_CHECKING:
+    from xorl_client._transport import Endpoint
+
+__all__ = ["endpoint_for", "request_model", "wire_dict"]
+
+
+def wire_dict(parsed: Any) -> dict[str, Any]:
+    """A generated result model (or an already-decoded dict) as its wire dict."""
+    if isinstance(parsed, dict):
+        return parsed
+    result: dict[str, Any] = parsed.to_dict()
+    return result
+
+
+def endpoint_for(operation: str) -> Endpoint:
+    from xorl_openapi.api.inference import sync_inference_weights
+    from xorl_openapi.api.models import unload_model
+    from xorl_openapi.api.training import (
+        abort_gradient_epoch,
+        forward,
+        forward_backward,
+        optim_step,
+    )
+    from xorl_openapi.api.weights import load_weights, save_weights, save_weights_for_sampler
+
+    endpoints: dict[str, Any] = {
+        "forward_backward": forward_backward,
+        "forward": forward,
+        "optim_step": optim_step,
+        "abort_gradient_epoch": abort_gradient_epoch,
+        "save_weights": save_weights,
+        "load_weights": load_weights,
+        "save_weights_for_sampler": save_weights_for_sampler,
+        "sync_inference_weights": sync_inference_weights,
+        "unload_model": unload_model,
+    }
+    return endpoints[operation]  # type: ignore[no-any-return]
+
+
+def request_model(operation: str, body: dict[str, Any]) -> Any:
+    """The generated request model for ``operation``, built from its wire dict at call time.
+
+    Building it here, not on the SDK loop, turns an option the schema rejects (e.g. an
+    unknown ``pause_mode``) into an immediate ``DataValidationError`` instead of a late,
+    untyped failure of the future.
+    """
+    from xorl_openapi import models
+
+    classes: dict[str, Any] = {
+        "forward_backward": models.ForwardBackwardRequest,
+        "forward": models.ForwardRequest,
+        "optim_step": models.OptimStepRequest,
+        "abort_gradient_epoch": models.AbortGradientEpochRequest,
+        "save_weights": models.SaveWeightsRequest,
+        "load_weights": models.LoadWeightsRequest,
+        "save_weights_for_sampler": models.SaveWeightsForSamplerRequest,
+        "sync_inference_weights": models.SyncInferenceWeightsRequest,
+        "unload_model": models.UnloadModelRequest,
+    }
+    try:
+        return classes[operation].from_dict(body)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise DataValidationError(
+            f"{operation}: the request does not match the server's schema: {exc!r}",
+            rule="request schema",
+        ) from exc
