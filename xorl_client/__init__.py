@@ -40,7 +40,7 @@ from .errors import (
 )
 from .futures import APIFuture
 from .rest import DeleteCheckpointResult, RestClient
-from .rl import build_rl_datum, group_advantages
+from .rl import build_rl_datum, compute_skip_observation_gae, explained_variance, group_advantages
 from .sampling import BatchSampleResult, SamplingClient
 from .service import ServiceClient
 from .training import TrainingClient
@@ -127,5 +127,7 @@ __all__ = [
     "XorlError",
     "__version__",
     "build_rl_datum",
+    "compute_skip_observation_gae",
+    "explained_variance",
     "group_advantages",
 ]

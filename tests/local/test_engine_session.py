@@ -130,13 +130,50 @@ def test_single_loss_is_one_element_for_the_whole_request(base: BaseWeights) -> 
     ]
 
 
-def test_no_valid_tokens_gives_zero_mean(base: BaseWeights) -> None:
+RL_INPUTS = {"logprobs": [-1.0, -1.0, -1.0]}
+
+
+@pytest.mark.parametrize(
+    ("masked", "loss_fn"),
+    [
+        (datum([1, 2, 3]), "cross_entropy"),  # neither labels nor target_tokens
+        (datum([1, 2, 3], target_tokens=[-100, -100, -100]), "cross_entropy"),
+        (datum([1, 2, 3], labels=[1, 2, 3], weights=[1, 0, 0]), "cross_entropy"),
+        (
+            datum([1, 2, 3], target_tokens=[-100, 3, 4], advantages=[0.0] * 3, **RL_INPUTS),
+            "importance_sampling",
+        ),
+    ],
+)
+def test_a_request_with_nothing_to_train_is_refused_like_the_real_server(
+    base: BaseWeights, masked: dict[str, Any], loss_fn: str
+) -> None:
+    """The real server refuses a request whose labels are all -100 after packing."""
     session = ModelSession(base, SessionSpec())
-    out = session.forward_backward([datum([1, 2, 3])])  # neither labels nor target_tokens
-    assert out["metrics"]["loss:mean"] == 0.0 and out["metrics"]["valid_tokens:sum"] == 0
-    assert out["loss_fn_outputs"][0]["logprobs"]["data"] == [0.0, 0.0, 0.0]
+    for call in (session.forward, session.forward_backward):
+        with pytest.raises(EngineError, match=r"^Invalid batch structure after packing\."):
+            call([masked, masked], loss_fn)
+    assert session.accumulated_valid_tokens == 0
     with pytest.raises(EngineError, match="no valid tokens"):
         session.optim_step(learning_rate=0.1, **ADAM)
+
+
+def test_a_fully_masked_datum_beside_a_trained_one_is_accepted(base: BaseWeights) -> None:
+    session = ModelSession(base, SessionSpec())
+    zero = datum([1, 2, 3], target_tokens=[-100, 3, 4], advantages=[0.0] * 3, **RL_INPUTS)
+    live = datum([1, 2, 3], target_tokens=[-100, 3, 4], advantages=[0.0, 1.0, 1.0], **RL_INPUTS)
+    out = session.forward_backward([zero, live], "importance_sampling")
+    assert out["metrics"]["valid_tokens:sum"] == 2
+    assert logprobs_of(out)[0] == [0.0, 0.0, 0.0]
+    assert logprobs_of(out)[1][0] == 0.0 and all(lp < 0.0 for lp in logprobs_of(out)[1][1:])
+
+
+def test_an_ignore_index_target_is_masked_like_a_zero_weight(base: BaseWeights) -> None:
+    session = ModelSession(base, SessionSpec())
+    ignored = session.forward([datum([1, 2, 3], target_tokens=[-100, 3, 4])])
+    weighted = session.forward([datum([1, 2, 3], target_tokens=[2, 3, 4], weights=[0, 1, 1])])
+    assert ignored["loss_fn_outputs"] == weighted["loss_fn_outputs"]
+    assert ignored["metrics"]["valid_tokens"] == weighted["metrics"]["valid_tokens"] == 2
 
 
 def test_dropped_samples_are_omitted_from_outputs(base: BaseWeights) -> None:

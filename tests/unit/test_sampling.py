@@ -30,7 +30,7 @@ from xorl_client.errors import (
 )
 from xorl_client.local.losses import prepare_sample
 from xorl_client.sampling import SamplingClient, SamplingRetryPolicy
-from xorl_client.validation import validate_batch
+from xorl_client.validation import IGNORE_INDEX, validate_batch
 
 BASE = "http://sglang.test:30000"
 TRAINING = "http://xorl.test:6000"
@@ -734,8 +734,8 @@ def test_target_tokens_form_alignment_index_by_index() -> None:
     assert len(ids) == n and all(len(v) == n for v in lfi.values())
     for t in range(n):
         assert ids[t] == full[t]
-        assert lfi["target_tokens"][t] == full[t + 1]
         j = t - (p - 1)  # completion index of the token predicted at t
+        assert lfi["target_tokens"][t] == (full[t + 1] if j >= 0 else IGNORE_INDEX)
         if j >= 0:
             assert lfi["target_tokens"][t] == SEQ.tokens[j]
             assert (lfi["logprobs"][t], lfi["advantages"][t], lfi["weights"][t]) == (

@@ -89,8 +89,8 @@ class PreparedSample:
         index: position of the datum in the request (error messages and outputs use it).
         inputs: model input ids, one per trained position.
         targets: target id per position; :data:`IGNORE_INDEX` where ``labels``/``target_tokens``
-            said -100 or ``weights`` said 0 (loss-specific masks such as zero advantages are
-            applied later, by :func:`evaluate_loss`).
+            said -100, ``weights`` said 0 or ``advantages`` said 0.0 (whatever the loss, as the
+            real server's packer does).
         fields: float per-token loss inputs (``advantages``, ``logprobs``, ...), aligned with
             ``inputs``.
         shifted: whether the HF ``labels`` shift was applied (outputs then have N-1 entries).
@@ -154,8 +154,7 @@ class LossSpec:
     Attributes:
         name: canonical name (an alias maps to the same spec under its own name).
         required_inputs: ``loss_fn_inputs`` keys each datum must carry.
-        uses_advantages: a zero advantage masks the position (the real server drops those
-            targets, so they leave ``valid_tokens``).
+        uses_advantages: the loss reads ``advantages`` (a policy loss).
         returns_elementwise_loss: the real server returns ``elementwise_loss`` only for
             cross-entropy; RL losses return an empty one.
         compute: ``(logprobs, fields, loss_fn_params) -> LossTerms`` on valid positions.
@@ -330,6 +329,8 @@ def prepare_sample(
       ``labels`` is present too, its values are the targets (still no shift), as on the server.
     * neither: N positions, none trained.
     * ``weights`` must be exactly 0 or 1 (checked after the shift, like the server); 0 masks.
+    * an ``advantages`` entry of exactly 0.0 masks its position, whatever the loss (the server
+      turns those targets into -100 too).
 
     A datum with missing or empty ``input_ids`` is dropped (``None``), as the server does.
 
@@ -436,6 +437,7 @@ def prepare_sample(
     advantages = per_token("advantages", shifted_lengths)
     if advantages is not None:
         fields["advantages"] = _float_array(advantages, name="advantages", index=index)
+        targets[fields["advantages"] == 0.0] = IGNORE_INDEX
     for name in _UNSHIFTED_FIELDS:
         values = per_token(name, unshifted_lengths)
         if values is not None:
@@ -653,12 +655,17 @@ def evaluate_loss(
     """Evaluate ``loss`` given the model's logprob at every position of ``batch``.
 
     ``logprobs`` may hold anything at ignored positions (the model scores a placeholder target
-    there); masked outputs are set to 0.0 here.
+    there); masked outputs are set to 0.0 here. A request in which every position is masked is
+    refused, as the real server refuses it after packing (all its labels are -100).
     """
     params = params or {}
     valid = batch.targets != IGNORE_INDEX
-    if loss.uses_advantages:
-        valid &= batch.fields["advantages"] != 0.0
+    if not bool(np.any(valid)):
+        raise EngineError(
+            "Invalid batch structure after packing. This may indicate a bug in the packing "
+            "logic. (Every target of the request is masked - -100, weight 0 or advantage 0 - "
+            "so there is nothing to compute a loss on.)"
+        )
     fields_valid = {key: value[valid] for key, value in batch.fields.items()}
     terms = loss.compute(logprobs[valid], fields_valid, params)
 
