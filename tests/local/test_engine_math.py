@@ -121,7 +121,9 @@ class TestShiftRule:
         with pytest.raises(EngineError, match=r"weights\[0\]=1 is not supported"):
             prepare_sample(datum([1, 2], target_tokens=[1, 2], weights=["1", 1]), vocab_size=V)
 
-    def test_zero_advantage_masks_rl_losses_only(self) -> None:
+    def test_zero_advantage_masks_every_loss(self) -> None:
+        # The real packer masks a zero advantage whenever the field is present, whatever the
+        # loss (packing.py apply_advantages_to_labels), cross-entropy included.
         d = datum(
             [1, 2, 3, 4],
             labels=[1, 2, 3, 4],
@@ -144,7 +146,7 @@ class TestShiftRule:
             LOSSES["causallm_loss"],
         )
         assert rl.valid_tokens == 2 and rl.logprobs[0] == 0.0 and rl.logprobs[1] != 0.0
-        assert ce.valid_tokens == 3
+        assert ce.valid_tokens == 2 and ce.logprobs[0] == 0.0 and ce.logprobs[1] != 0.0
 
     @pytest.mark.parametrize(
         ("d", "message"),

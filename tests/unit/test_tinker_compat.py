@@ -262,7 +262,6 @@ def test_coerce_adam_params_rejects_unknown_keys_and_types() -> None:
         ("cispo", "cispo"),
         ("drgrpo", "drgrpo"),
         ("opd_loss", "opd_loss"),
-        ("dro", "dro"),
         ("brand_new_loss", "brand_new_loss"),
     ],
 )

@@ -89,8 +89,8 @@ class PreparedSample:
         index: position of the datum in the request (error messages and outputs use it).
         inputs: model input ids, one per trained position.
         targets: target id per position; :data:`IGNORE_INDEX` where ``labels``/``target_tokens``
-            said -100 or ``weights`` said 0 (loss-specific masks such as zero advantages are
-            applied later, by :func:`evaluate_loss`).
+            said -100, ``weights`` said 0 or ``advantages`` said 0 (for every loss, as the
+            real packer does).
         fields: float per-token loss inputs (``advantages``, ``logprobs``, ...), aligned with
             ``inputs``.
         shifted: whether the HF ``labels`` shift was applied (outputs then have N-1 entries).
@@ -436,6 +436,9 @@ def prepare_sample(
     advantages = per_token("advantages", shifted_lengths)
     if advantages is not None:
         fields["advantages"] = _float_array(advantages, name="advantages", index=index)
+        # The real packer masks a zero advantage for every loss, cross-entropy included
+        # (packing.py apply_advantages_to_labels runs whenever the field is present).
+        targets[fields["advantages"] == 0.0] = IGNORE_INDEX
     for name in _UNSHIFTED_FIELDS:
         values = per_token(name, unshifted_lengths)
         if values is not None:
@@ -536,11 +539,23 @@ def _cross_entropy(
     return LossTerms(loss=-logprobs, coeff=-np.ones_like(logprobs), metrics={})
 
 
+#: The real importance-sampling loss clamps the log-ratio to this range before ``exp``
+#: (importance_sampling_loss.py); the clamped ratio is also the gradient weight.
+_IS_LOG_RATIO_BOUND = 20.0
+
+
 def _importance_sampling(
     logprobs: FloatArray, fields: Mapping[str, FloatArray], params: Mapping[str, Any]
 ) -> LossTerms:
-    """``loss_t = -exp(lp_t - old_t) * A_t``; its derivative wrt ``lp_t`` is the loss itself."""
-    ratio, metrics = _ratio_metrics(logprobs, fields["logprobs"])
+    """``loss_t = -r_t * A_t`` with ``r_t = exp(clip(lp_t - old_t, -20, 20))``.
+
+    Like the server, the gradient weight is the (clamped) ratio itself: ``dloss/dlp = -r * A``
+    even where the clamp is active (its surrogate is ``sg(r * A) * CE``), so the coefficient
+    equals the loss.
+    """
+    old = fields["logprobs"]
+    clamped = old + np.clip(logprobs - old, -_IS_LOG_RATIO_BOUND, _IS_LOG_RATIO_BOUND)
+    ratio, metrics = _ratio_metrics(clamped, old)
     loss = -ratio * fields["advantages"]
     return LossTerms(loss=loss, coeff=loss.copy(), metrics=metrics)
 
@@ -594,10 +609,11 @@ def _cispo(
     """
     low = _required_param(params, "clip_low_threshold", 0.0)
     high = _required_param(params, "clip_high_threshold", 4.0)
-    if low > high:
-        raise EngineError(
-            f"loss_fn_params.clip_low_threshold ({low}) is greater than clip_high_threshold ({high})"
-        )
+    # The real loss's own checks, with its texts (cispo_loss.py).
+    if low < 0.0:
+        raise EngineError("clip_low_threshold must be non-negative")
+    if high < low:
+        raise EngineError("clip_high_threshold must be >= clip_low_threshold")
     adv = fields["advantages"]
     ratio, metrics = _ratio_metrics(logprobs, fields["logprobs"])
     weight = np.clip(ratio, low, high)
