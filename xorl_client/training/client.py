@@ -22,6 +22,7 @@ from typing import Any
 from xorl_client.futures import APIFuture
 from xorl_client.tinker_compat import coerce_adam_params
 from xorl_client.training._core import TrainingCore
+from xorl_client.training.custom_loss import CustomLossMixin
 from xorl_client.training.tokenizer import load_tokenizer
 from xorl_client.training.wire import wire_dict
 from xorl_client.types import (
@@ -39,7 +40,7 @@ from xorl_client.validation import validate_checkpoint_name, validate_checkpoint
 __all__ = ["TrainingClient"]
 
 
-class TrainingClient(TrainingCore):
+class TrainingClient(CustomLossMixin, TrainingCore):
     """Drives one training session. Create it with :class:`~xorl_client.ServiceClient`.
 
     >>> import xorl_client as xc
