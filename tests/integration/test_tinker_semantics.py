@@ -321,3 +321,30 @@ def test_fractional_weights_with_rl_losses_are_refused_with_the_alternative(
     with pytest.raises(DataValidationError, match="into 'advantages'"):
         tc.forward_backward([d], "importance_sampling")
     assert session(server).forward_backward_step == 0
+
+
+def test_the_weight_decay_alternative_decays_the_session(tmp_path: Path) -> None:
+    """What the refusal says to do: the session's optimizer_config decays every step (AdamW)."""
+    config = LocalServerConfig(port=0, lora=True, output_dir=tmp_path / "lora")
+    app = create_app(config)
+    server: LocalServer = app.state.local
+    ids, targets = sequence(b"decay")
+    datum = xc.Datum(ids, {"target_tokens": targets})
+    with serve_in_thread(config, app=app) as url, xc.ServiceClient(base_url=url) as service:
+        plain = service.create_lora_training_client(MODEL, rank=4)
+        decayed = service.create_lora_training_client(
+            MODEL, rank=4, optimizer_config={"weight_decay": 0.5}
+        )
+        start = [
+            server.sessions.training_model(c.model_id).parameters()["A"] for c in (plain, decayed)
+        ]
+        for client in (plain, decayed):
+            client.forward_backward([datum]).result()
+            client.optim_step(xc.AdamParams(learning_rate=0.1)).result()
+        a_plain, a_decayed = (
+            server.sessions.training_model(c.model_id).parameters()["A"] for c in (plain, decayed)
+        )
+    # LoRA's B starts at 0, so A gets no gradient on the first step: AdamW leaves it alone
+    # without decay and multiplies it by (1 - lr * weight_decay) with it.
+    np.testing.assert_array_equal(a_plain, start[0])
+    np.testing.assert_allclose(a_decayed, start[1] * (1 - 0.1 * 0.5), rtol=1e-12)

@@ -138,7 +138,7 @@ def _output_length(datum: Datum) -> int:
 
 def _surrogate_datum(datum: Datum, gradient: Sequence[float], index: int) -> Datum:
     """Coefficients ``-g`` in the weights convention (one leading 0 for the labels shift)."""
-    coefficients = [-g for g in gradient]
+    coefficients = [0.0 - g for g in gradient]  # no -0.0 on the wire
     if "labels" in datum.loss_fn_inputs:
         coefficients.insert(0, 0.0)
     return coefficient_datum(datum, coefficients, index=index)
@@ -297,12 +297,15 @@ class CustomLossMixin(TrainingCore):
         async def run() -> ForwardBackwardOutput:
             async with self._sequencer.slot(slot.ticket):
                 forward = await self._submit_and_wait("forward", forward_requests, sizes, deadline)
-                logprobs = [out["logprobs"].tolist() for out in forward.loss_fn_outputs]
-                if len(logprobs) != len(forward_data):
+                outputs = forward.loss_fn_outputs
+                if len(outputs) != len(forward_data) or any("logprobs" not in o for o in outputs):
                     raise XorlError(
-                        f"the forward pass returned logprobs for {len(logprobs)} of "
-                        f"{len(forward_data)} datums; nothing was accumulated"
+                        "the forward pass returned no per-token logprobs for every datum "
+                        f"(loss_fn_output_type={forward.loss_fn_output_type!r}, "
+                        f"{len(outputs)} outputs for {len(forward_data)} datums); the custom "
+                        "loss needs them. Nothing was accumulated"
                     )
+                logprobs = [o["logprobs"].tolist() for o in outputs]
                 result = await asyncio.to_thread(compute, logprobs)
                 _check_gradients(result, logprobs)
                 surrogates = [
