@@ -145,6 +145,24 @@ def test_cispo_ratio_bounds_as_tinker_says(
     check_gradient(server, expected)
 
 
+@pytest.mark.parametrize("form", FORMS)
+def test_importance_sampling_is_tinkers(
+    local: tuple[xc.TrainingClient, LocalServer], form: str
+) -> None:
+    tc, server = local
+    data, arrays = rl_batch(table(server), form)
+
+    def expected(w: np.ndarray) -> float:
+        return sum(
+            tk.importance_sampling(tk.logprobs(w, ids, tg), np.array(s), np.array(a))
+            for ids, tg, s, a in arrays
+        )
+
+    out = tc.forward_backward(data, "importance_sampling").result()
+    assert out.metrics["loss:sum"] == pytest.approx(expected(table(server)), rel=1e-9)
+    check_gradient(server, expected)
+
+
 # -- 2. unknown options, 3. weight decay, dro: refused before anything is sent -------------------
 
 

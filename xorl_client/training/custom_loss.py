@@ -26,6 +26,7 @@ positions with ``g_t != 0`` (see ``docs/tinker.md``).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from xorl_client.tinker_compat import (
     COEFFICIENT_PARAMS,
     coefficient_datum,
     coerce_batch,
+    trained_positions,
 )
 from xorl_client.training._core import TrainingCore
 from xorl_client.training.wire import endpoint_for, request_model, wire_dict
@@ -278,20 +280,25 @@ class CustomLossMixin(TrainingCore):
                 max_bytes=config.max_chunk_bytes,
             )
         ]
-        bounds = [sum(sizes[:k]) for k in range(len(sizes) + 1)]
-        slot = self._take(2 * len(sizes))
+        bounds = [0, *itertools.accumulate(sizes)]
         n_chunks = len(sizes)
-        forward_requests = []
-        for k in range(n_chunks):
-            body = {
-                "model_id": self.model_id,
-                "seq_id": slot.seq_ids[k],
-                "forward_input": {
-                    "data": [d.to_wire() for d in forward_data[bounds[k] : bounds[k + 1]]],
-                    "loss_fn": "cross_entropy",
+        forward_requests = [
+            request_model(
+                "forward",
+                {
+                    "model_id": self.model_id,
+                    "forward_input": {
+                        "data": [d.to_wire() for d in forward_data[bounds[k] : bounds[k + 1]]],
+                        "loss_fn": "cross_entropy",
+                    },
                 },
-            }
-            forward_requests.append(request_model("forward", body))
+            )
+            for k in range(n_chunks)
+        ]
+        # Reserved only once nothing can fail before launch: a taken ticket must be released.
+        slot = self._take(2 * n_chunks)
+        for request, seq_id in zip(forward_requests, slot.seq_ids, strict=False):
+            request.seq_id = seq_id
         deadline = self._transport.deadline()
 
         async def run() -> ForwardBackwardOutput:
@@ -316,9 +323,10 @@ class CustomLossMixin(TrainingCore):
                 backward_sizes = []
                 for k in range(n_chunks):
                     lo, hi = bounds[k], bounds[k + 1]
-                    # An all-zero chunk would mask every target, which the server refuses,
-                    # and would add nothing: it is not sent (its seq_id stays unused).
-                    if not any(any(g) for g in result.gradients[lo:hi]):
+                    # A chunk whose every position is masked (zero gradient or no target)
+                    # would add nothing and the server refuses it: it is not sent (its seq_id
+                    # stays unused).
+                    if not any(any(trained_positions(d)) for d in surrogates[lo:hi]):
                         continue
                     body = {
                         "model_id": self.model_id,
