@@ -89,8 +89,8 @@ class PreparedSample:
         index: position of the datum in the request (error messages and outputs use it).
         inputs: model input ids, one per trained position.
         targets: target id per position; :data:`IGNORE_INDEX` where ``labels``/``target_tokens``
-            said -100, ``weights`` said 0 or ``advantages`` said 0 (for every loss, as the
-            real packer does).
+            said -100, ``weights`` said 0 or ``advantages`` said 0.0 (whatever the loss, as the
+            real server's packer does).
         fields: float per-token loss inputs (``advantages``, ``logprobs``, ...), aligned with
             ``inputs``.
         shifted: whether the HF ``labels`` shift was applied (outputs then have N-1 entries).
@@ -436,8 +436,6 @@ def prepare_sample(
     advantages = per_token("advantages", shifted_lengths)
     if advantages is not None:
         fields["advantages"] = _float_array(advantages, name="advantages", index=index)
-        # The real packer masks a zero advantage for every loss, cross-entropy included
-        # (packing.py apply_advantages_to_labels runs whenever the field is present).
         targets[fields["advantages"] == 0.0] = IGNORE_INDEX
     for name in _UNSHIFTED_FIELDS:
         values = per_token(name, unshifted_lengths)
