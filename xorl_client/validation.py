@@ -72,6 +72,7 @@ class Rule(StrEnum):
     EXCLUSIVE_TARGETS = "'labels' and 'target_tokens' are not both given"
     SHIFT = "per-token field lengths follow the shift rule"
     WEIGHTS_BINARY = "weights are 0 or 1"
+    PER_TOKEN_RANK = "per-token loss inputs are rank 1 (one value per position)"
     NUMERIC = "values are numbers"
     FINITE = "values are finite (no NaN or Inf)"
     REQUIRED_INPUT = "the loss function's required inputs are present"
@@ -101,6 +102,7 @@ UNSHIFTED_FIELDS: tuple[str, ...] = ("logprobs", "rollout_logprobs", "old_logpro
 _TARGETS = ("labels", "target_tokens")
 _TOKEN_FIELDS = frozenset(_TARGETS)
 _NUMERIC_FIELDS = frozenset({*SHIFTED_FIELDS, *SAMPLER_FIELDS, *UNSHIFTED_FIELDS})
+_PER_TOKEN_FIELDS = _TOKEN_FIELDS | _NUMERIC_FIELDS
 
 #: loss_fn → groups of inputs; each group needs at least one of its names (API notes §8.4).
 REQUIRED_INPUTS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -178,8 +180,8 @@ def _numbers_look_fine(values: Sequence[Any]) -> bool:
     return type(total) is int or (type(total) is float and math.isfinite(total))
 
 
-def _check_values(td: TensorData, index: int, name: str) -> None:
-    """Numbers only (strings allowed for unknown keys), all finite; weights 0/1.
+def _check_values(td: TensorData, index: int, name: str, binary_weights: bool) -> None:
+    """Numbers only (strings allowed for unknown keys), all finite; weights 0/1 if asked.
 
     Bools count as the numbers 0/1 here (only token ids refuse them).
     """
@@ -208,14 +210,15 @@ def _check_values(td: TensorData, index: int, name: str) -> None:
                 Rule.FINITE,
                 f"{field}[{pos}] is {values[pos]!r}; values must be finite (no NaN or Inf)",
             )
-    if name == "weights" and not set(values) <= {0, 1}:
+    if binary_weights and name == "weights" and not set(values) <= {0, 1}:
         pos = _first(values, lambda v: v != 0 and v != 1)
         raise _fail(
             index,
             field,
             Rule.WEIGHTS_BINARY,
-            f"{field}[{pos}] is {values[pos]!r}; the server accepts only weights of 0 (mask the "
-            "position) or 1 (train it). Scale the signal with 'advantages' instead",
+            f"{field}[{pos}] is {values[pos]!r}; the server masks positions with weights of 0 "
+            "or 1 only, for every loss but cross-entropy (where the SDK sends other weights in "
+            "an exact form). Multiply the weight into 'advantages' instead",
         )
 
 
@@ -292,6 +295,7 @@ def _validate_datum(
     loss_fn: str,
     required: tuple[tuple[str, ...], ...],
     max_seq_len: int | None,
+    binary_weights: bool,
 ) -> None:
     if not isinstance(datum, Datum) or not isinstance(datum.model_input, ModelInput):
         raise _fail(
@@ -310,6 +314,15 @@ def _validate_datum(
                 Rule.DATUM_TYPE,
                 f"loss_fn_inputs.{name} is a {type(value).__name__}, not a TensorData (it was "
                 "changed after the Datum was built; build a new Datum instead)",
+            )
+        if value.shape is not None and len(value.shape) > 1 and name in _PER_TOKEN_FIELDS:
+            raise _fail(
+                index,
+                f"loss_fn_inputs.{name}",
+                Rule.PER_TOKEN_RANK,
+                f"loss_fn_inputs.{name} has shape {value.shape}; xorl takes one value per "
+                "position (rank 1) and has no multi-target (N, K) form. Send one datum per "
+                "target column instead (the summed loss is the same)",
             )
     ids = datum.model_input.ids()
     n = len(ids)
@@ -355,10 +368,16 @@ def _validate_datum(
     _check_lengths(lfi, n, index)
     for name, td in lfi.items():
         if name not in _TOKEN_FIELDS:
-            _check_values(td, index, name)
+            _check_values(td, index, name, binary_weights)
 
 
-def validate_batch(data: Sequence[Datum], loss_fn: str, *, max_seq_len: int | None = None) -> None:
+def validate_batch(
+    data: Sequence[Datum],
+    loss_fn: str,
+    *,
+    max_seq_len: int | None = None,
+    fractional_weights: bool = False,
+) -> None:
     """Raise :class:`DataValidationError` if any datum of ``data`` breaks a rule.
 
     Checks, per datum: it is a :class:`Datum`; at least 1 input token (2 with ``labels``);
@@ -366,10 +385,11 @@ def validate_batch(data: Sequence[Datum], loss_fn: str, *, max_seq_len: int | No
     ``target_tokens`` are non-negative ints (bools rejected; ``-100``, the server's ignore
     index, allowed in labels/targets); not both ``labels`` and ``target_tokens``; the shift
     rule lengths; other inputs hold numbers (bools count as 0/1; strings only in keys the
-    SDK does not know); ``weights`` only 0/1; every number finite (the position is named); and
-    the inputs ``loss_fn`` needs (:data:`REQUIRED_INPUTS`; unknown losses are left to the
-    server). The error's ``datum_index``, ``field`` and ``rule`` (a :class:`Rule`) say what
-    to fix.
+    SDK does not know); ``weights`` only 0/1 unless ``fractional_weights`` (cross-entropy,
+    which :func:`xorl_client.tinker_compat.prepare_loss_request` rewrites into an exact form);
+    per-token inputs of rank 1; every number finite (the position is named); and the inputs
+    ``loss_fn`` needs (:data:`REQUIRED_INPUTS`; unknown losses are left to the server). The
+    error's ``datum_index``, ``field`` and ``rule`` (a :class:`Rule`) say what to fix.
     """
     if not isinstance(loss_fn, str) or not loss_fn:
         raise DataValidationError(
@@ -399,7 +419,7 @@ def validate_batch(data: Sequence[Datum], loss_fn: str, *, max_seq_len: int | No
         )
     required = REQUIRED_INPUTS.get(loss_fn, ())
     for index, datum in enumerate(data):
-        _validate_datum(datum, index, loss_fn, required, max_seq_len)
+        _validate_datum(datum, index, loss_fn, required, max_seq_len, not fractional_weights)
 
 
 # -- names -----------------------------------------------------------------------------------

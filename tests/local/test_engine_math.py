@@ -7,12 +7,12 @@ Gradients are checked against central finite differences of the loss itself, on 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests.tinker_reference import numeric_gradient
 from xorl_client.local.engine import (
     BaseWeights,
     EngineError,
@@ -317,20 +317,6 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[float, ...]]] = [
         (-0.7, 0.0, 0.7),
     ),
 ]
-
-
-def numeric_gradient(f: Callable[[Params], float], params: Params, h: float = 1e-6) -> Params:
-    grads: Params = {}
-    for name, value in params.items():
-        g = np.zeros_like(value)
-        for idx in np.ndindex(value.shape):
-            plus = {k: v.copy() for k, v in params.items()}
-            minus = {k: v.copy() for k, v in params.items()}
-            plus[name][idx] += h
-            minus[name][idx] -= h
-            g[idx] = (f(plus) - f(minus)) / (2 * h)
-        grads[name] = g
-    return grads
 
 
 @pytest.mark.parametrize("mode", ["full", "lora"])

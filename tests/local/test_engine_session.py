@@ -204,13 +204,14 @@ def test_a_refused_request_accumulates_nothing(base: BaseWeights, spec: SessionS
 
 def test_non_finite_outputs_become_zero(base: BaseWeights) -> None:
     session = ModelSession(base, SessionSpec())
-    # old logprob so low that exp(lp - old) overflows: the server's NaN/Inf -> 0.0 rule applies
-    d = datum([1, 2], target_tokens=[2, 3], advantages=[1.0, 1.0], logprobs=[-1e6, -1.0])
-    out = session.forward([d], "importance_sampling")
+    # old logprob so low that exp(lp - old) overflows (PPO does not clamp the log-ratio; a
+    # negative advantage keeps the unclipped term): the server's NaN/Inf -> 0.0 rule applies
+    d = datum([1, 2], target_tokens=[2, 3], advantages=[-1.0, -1.0], logprobs=[-1e6, -1.0])
+    out = session.forward([d], "policy_loss")
     json.dumps(out, allow_nan=False)
     assert out["metrics"]["loss:sum"] == 0.0
     with pytest.raises(EngineError, match="non-finite gradient"):
-        session.forward_backward([d], "importance_sampling")
+        session.forward_backward([d], "policy_loss")
     assert session.accumulated_valid_tokens == 0
 
 

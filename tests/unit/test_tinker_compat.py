@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests import tinker_reference as tk
 from xorl_client.errors import DataValidationError
 from xorl_client.tinker_compat import (
     LOSS_FN_ALIASES,
@@ -26,12 +27,6 @@ from xorl_client.validation import validate_batch
 
 
 @dataclass
-class FakeEncodedTextChunk:
-    tokens: list[int]
-    type: str = "encoded_text"
-
-
-@dataclass
 class FakeImageChunk:
     data: bytes = b"\x89PNG"
     format: str = "png"
@@ -46,17 +41,10 @@ class FakeModelInput:
         raise AssertionError("coerce_datum should read .chunks, not call to_ints()")
 
 
-@dataclass
-class FakeTensorData:
-    data: list[Any]
-    dtype: str
-    shape: list[int] | None = None
-
-
-@dataclass
-class FakeDatum:
-    model_input: Any
-    loss_fn_inputs: dict[str, Any] = field(default_factory=dict)
+FakeEncodedTextChunk = tk.EncodedTextChunk
+FakeTensorData = tk.TensorData
+FakeDatum = tk.Datum
+FakeAdamParams = tk.AdamParams
 
 
 class OnlyToInts:
@@ -67,16 +55,6 @@ class OnlyToInts:
 
     def to_ints(self) -> list[int]:
         return list(self._ids)
-
-
-@dataclass
-class FakeAdamParams:
-    learning_rate: float = 1e-4
-    beta1: float = 0.9
-    beta2: float = 0.95
-    eps: float = 1e-12
-    weight_decay: float = 0.0
-    grad_clip_norm: float = 0.0
 
 
 # -- coerce_datum --------------------------------------------------------------------------------
@@ -262,7 +240,6 @@ def test_coerce_adam_params_rejects_unknown_keys_and_types() -> None:
         ("cispo", "cispo"),
         ("drgrpo", "drgrpo"),
         ("opd_loss", "opd_loss"),
-        ("dro", "dro"),
         ("brand_new_loss", "brand_new_loss"),
     ],
 )

@@ -89,7 +89,7 @@ def test_invalid_batch_raises_before_anything_is_sent() -> None:
     good = datum()
     bad = xc.Datum(
         model_input=xc.ModelInput.from_ints([1, 2, 3]),
-        loss_fn_inputs={"labels": [1, 2, 3], "weights": [1.0, 0.5, 1.0]},
+        loss_fn_inputs={"labels": [1, 2, 3], "weights": [1.0, float("nan"), 1.0]},
     )
     with pytest.raises(xc.DataValidationError) as info:
         tc.forward_backward([good, good, bad], "cross_entropy")
@@ -229,15 +229,15 @@ def test_tinker_shaped_inputs_are_accepted() -> None:
 
     server = FakeXorl(try_again_polls=0)
     tc = make_training_client(server)
-    tc.forward_backward([TinkerDatum()], "cross_entropy", loss_fn_config={"x": 1}).result(
-        timeout=10
-    )
+    tc.forward_backward(
+        [TinkerDatum()], "cross_entropy", loss_fn_config={"return_per_token": True}
+    ).result(timeout=10)
     tc.optim_step(TinkerAdam()).result(timeout=10)
     fb_body, op_body = (s.body for s in server.submissions)
     sent = fb_body["forward_backward_input"]
     assert sent["data"][0]["model_input"] == {"input_ids": [5, 6, 7]}
     assert sent["data"][0]["loss_fn_inputs"]["target_tokens"] == [6, 7, 8]
-    assert sent["loss_fn_params"] == {"x": 1}
+    assert sent["loss_fn_params"] == {"return_per_token": True}
     assert op_body["adam_params"]["learning_rate"] == 2e-5
     assert op_body["adam_params"]["grad_clip_norm"] == 1.0
 

@@ -107,10 +107,31 @@ def test_strings_allowed_in_unknown_fields_only() -> None:
     assert_error(err, 0, "loss_fn_inputs.weights", Rule.NUMERIC, "weights[0]", "'1'")
 
 
-def test_rank2_field_uses_first_dimension() -> None:
+@pytest.mark.parametrize("name", ["target_tokens", "weights", "logprobs", "advantages"])
+def test_multi_target_per_token_fields_are_refused(name: str) -> None:
+    # Tinker's (N, K) multi-target form has no xorl counterpart: the server reads one value
+    # per position, so a rank-2 per-token input would be misread, not trained as K targets.
+    inputs: dict[str, Any] = {
+        "target_tokens": [2, 3],
+        "weights": [1.0, 1.0],
+        "logprobs": [0.0, 0.0],
+        "advantages": [1.0, 1.0],
+    }
+    dtype = "int64" if name == "target_tokens" else "float32"
+    inputs[name] = TensorData([1, 1, 1, 1] if dtype == "int64" else [0.5] * 4, dtype, [2, 2])
+    err = fails([Datum([1, 2], inputs)], "importance_sampling")  # type: ignore[arg-type]
+    assert (err.datum_index, err.field, err.rule) == (
+        0,
+        f"loss_fn_inputs.{name}",
+        Rule.PER_TOKEN_RANK,
+    )
+    assert "one datum per target column" in str(err)
+
+
+def test_rank2_inputs_the_sdk_does_not_know_pass() -> None:
     d = Datum(
         [1, 2, 3],  # type: ignore[arg-type]
-        {"labels": [1, 2, 3], "logprobs": TensorData([-1.0, -1.0, -1.0, -1.0], "float32", [2, 2])},
+        {"labels": [1, 2, 3], "teacher_hidden_states": TensorData([0.5] * 6, "float32", [3, 2])},
     )
     validate_batch([d], "causallm_loss")
 
@@ -298,6 +319,14 @@ def test_weights_only_zero_or_one(bad: float) -> None:
 def test_weights_accept_floats_zero_one() -> None:
     d = Datum([1, 2, 3], {"labels": [1, 2, 3], "weights": [1.0, 0.0, 1.0]})  # type: ignore[arg-type]
     validate_batch([d], "causallm_loss")
+
+
+def test_fractional_weights_when_asked_but_still_finite() -> None:
+    d = Datum([1, 2, 3], {"labels": [1, 2, 3], "weights": [0.25, -1.5, 0.021]})  # type: ignore[arg-type]
+    validate_batch([d], "cross_entropy", fractional_weights=True)
+    nan = Datum([1, 2, 3], {"labels": [1, 2, 3], "weights": [0.25, math.nan, 1.0]})  # type: ignore[arg-type]
+    err = fails([nan], "cross_entropy", fractional_weights=True)
+    assert_error(err, 0, "loss_fn_inputs.weights", Rule.FINITE, "weights[1]")
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])

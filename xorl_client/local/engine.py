@@ -393,6 +393,9 @@ class ModelSession:
             self._params = {"A": a, "B": b}
         self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
         self._accumulated_tokens = 0
+        # Gradients added already divided by their request's valid tokens
+        # (loss_fn_params.normalize_loss_before_backward) count no tokens of their own.
+        self._prenormalized_grads = False
         self._forward_backward_calls = 0
         self._step = 0
         self._optimizer = AdamW()
@@ -479,6 +482,13 @@ class ModelSession:
                 f"loss_fn_params.return_per_token must be a boolean, got {per_token!r}"
             )
         loss = get_loss(loss_fn)
+        normalize = backward and bool(params.get("normalize_loss_before_backward", False))
+        if normalize and self._spec.is_lora:
+            # The real LoRA (multi-adapter) server only accepts raw sums (adapters/manager.py).
+            raise EngineError(
+                "ADAPTER_GRADIENT_PRENORMALIZED_LOSS: authoritative ownership requires "
+                "unnormalized raw numerator losses"
+            )
         batch = prepare_batch(
             data, loss, vocab_size=self._base.vocab_size, max_seq_len=self._max_seq_len
         )
@@ -498,9 +508,17 @@ class ModelSession:
                         "forward_backward produced a non-finite gradient (check logprobs and "
                         "advantages); nothing was accumulated"
                     )
-                for name, grad in grads.items():
-                    self._grads[name] += grad
-                self._accumulated_tokens += evaluation.valid_tokens
+                if normalize:
+                    # The real server divides this request's loss by its own valid tokens
+                    # (clamped at 1) before backward and leaves the step's divisor alone.
+                    scale = 1.0 / max(evaluation.valid_tokens, 1)
+                    for name, grad in grads.items():
+                        self._grads[name] += grad * scale
+                    self._prenormalized_grads = True
+                else:
+                    for name, grad in grads.items():
+                        self._grads[name] += grad
+                    self._accumulated_tokens += evaluation.valid_tokens
                 self._forward_backward_calls += 1
         elapsed = time.perf_counter() - started
         return self._result(batch, loss, evaluation, per_token, backward, elapsed)
@@ -559,16 +577,21 @@ class ModelSession:
     ) -> dict[str, Any]:
         """Normalise the accumulated gradient by its valid tokens, clip, AdamW, clear.
 
+        Like the real server, the divisor is the valid-token count of every raw-sum
+        ``forward_backward`` since the last step (the whole gradient epoch, not one request);
+        pre-normalised contributions (``normalize_loss_before_backward``) are divided by it
+        too when it is non-zero, and left as they are when it is zero.
+
         ``grad_clip`` ``None`` or ``<= 0`` disables clipping (the HTTP layer resolves the
         request's null to the server default before calling). The reported ``grad_norm`` is
         the pre-clip norm of the normalised gradient, like ``clip_grad_norm_``'s return value.
         """
         with self._lock:
-            if self._accumulated_tokens <= 0:
+            if self._accumulated_tokens <= 0 and not self._prenormalized_grads:
                 raise EngineError(
                     "optim_step: no valid tokens accumulated since the last optim_step"
                 )
-            scale = 1.0 / self._accumulated_tokens
+            scale = 1.0 / self._accumulated_tokens if self._accumulated_tokens > 0 else 1.0
             grads = {k: g * scale for k, g in self._grads.items()}
             grad_norm = self._optimizer.step(
                 self._params,
@@ -595,6 +618,7 @@ class ModelSession:
         for grad in self._grads.values():
             grad.fill(0.0)
         self._accumulated_tokens = 0
+        self._prenormalized_grads = False
 
     def abort_gradient_epoch(self) -> dict[str, Any]:
         """Discard everything accumulated since the last ``optim_step``; idempotent.
@@ -681,6 +705,7 @@ class ModelSession:
             self._optimizer = optimizer
             self._grads = {k: np.zeros_like(v) for k, v in params.items()}
             self._accumulated_tokens = 0
+            self._prenormalized_grads = False
             self._step = int(arrays.get("step", np.array(0.0)))
 
     def export_for_sampler(self, directory: Path) -> None:

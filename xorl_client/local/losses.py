@@ -538,11 +538,23 @@ def _cross_entropy(
     return LossTerms(loss=-logprobs, coeff=-np.ones_like(logprobs), metrics={})
 
 
+#: The real importance-sampling loss clamps the log-ratio to this range before ``exp``
+#: (importance_sampling_loss.py); the clamped ratio is also the gradient weight.
+_IS_LOG_RATIO_BOUND = 20.0
+
+
 def _importance_sampling(
     logprobs: FloatArray, fields: Mapping[str, FloatArray], params: Mapping[str, Any]
 ) -> LossTerms:
-    """``loss_t = -exp(lp_t - old_t) * A_t``; its derivative wrt ``lp_t`` is the loss itself."""
-    ratio, metrics = _ratio_metrics(logprobs, fields["logprobs"])
+    """``loss_t = -r_t * A_t`` with ``r_t = exp(clip(lp_t - old_t, -20, 20))``.
+
+    Like the server, the gradient weight is the (clamped) ratio itself: ``dloss/dlp = -r * A``
+    even where the clamp is active (its surrogate is ``sg(r * A) * CE``), so the coefficient
+    equals the loss.
+    """
+    old = fields["logprobs"]
+    clamped = old + np.clip(logprobs - old, -_IS_LOG_RATIO_BOUND, _IS_LOG_RATIO_BOUND)
+    ratio, metrics = _ratio_metrics(clamped, old)
     loss = -ratio * fields["advantages"]
     return LossTerms(loss=loss, coeff=loss.copy(), metrics=metrics)
 
@@ -596,10 +608,11 @@ def _cispo(
     """
     low = _required_param(params, "clip_low_threshold", 0.0)
     high = _required_param(params, "clip_high_threshold", 4.0)
-    if low > high:
-        raise EngineError(
-            f"loss_fn_params.clip_low_threshold ({low}) is greater than clip_high_threshold ({high})"
-        )
+    # The real loss's own checks, with its texts (cispo_loss.py).
+    if low < 0.0:
+        raise EngineError("clip_low_threshold must be non-negative")
+    if high < low:
+        raise EngineError("clip_high_threshold must be >= clip_low_threshold")
     adv = fields["advantages"]
     ratio, metrics = _ratio_metrics(logprobs, fields["logprobs"])
     weight = np.clip(ratio, low, high)

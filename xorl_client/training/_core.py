@@ -25,10 +25,9 @@ from xorl_client._polling import QueueStateEvent, wait_for_future
 from xorl_client.chunking import merge_outputs, split_batch
 from xorl_client.errors import XorlError
 from xorl_client.futures import APIFuture
-from xorl_client.tinker_compat import coerce_batch, resolve_loss_fn, resolve_loss_fn_params
+from xorl_client.tinker_compat import prepare_loss_request
 from xorl_client.training.wire import endpoint_for, request_model, wire_dict
 from xorl_client.types import ForwardBackwardOutput
-from xorl_client.validation import validate_batch
 
 if TYPE_CHECKING:
     from xorl_client._transport import Endpoint, Transport
@@ -94,10 +93,9 @@ class TrainingCore:
         loss_fn_params: dict[str, Any] | None,
         loss_fn_config: dict[str, Any] | None,
     ) -> APIFuture[ForwardBackwardOutput]:
-        datums = coerce_batch(data)
-        loss_name = resolve_loss_fn(loss_fn)
-        params = resolve_loss_fn_params(loss_fn_params, loss_fn_config)
-        validate_batch(datums, loss_name)
+        datums, loss_name, params = prepare_loss_request(
+            data, loss_fn, loss_fn_params, loss_fn_config
+        )
         config = self._transport.config
         chunks = split_batch(
             datums, max_items=config.max_chunk_items, max_bytes=config.max_chunk_bytes

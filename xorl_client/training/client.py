@@ -22,6 +22,7 @@ from typing import Any
 from xorl_client.futures import APIFuture
 from xorl_client.tinker_compat import coerce_adam_params
 from xorl_client.training._core import TrainingCore
+from xorl_client.training.custom_loss import CustomLossMixin
 from xorl_client.training.tokenizer import load_tokenizer
 from xorl_client.training.wire import wire_dict
 from xorl_client.types import (
@@ -39,7 +40,7 @@ from xorl_client.validation import validate_checkpoint_name, validate_checkpoint
 __all__ = ["TrainingClient"]
 
 
-class TrainingClient(TrainingCore):
+class TrainingClient(CustomLossMixin, TrainingCore):
     """Drives one training session. Create it with :class:`~xorl_client.ServiceClient`.
 
     >>> import xorl_client as xc
@@ -79,11 +80,23 @@ class TrainingClient(TrainingCore):
         chunks (each its own ``seq_id``) and the outputs come back concatenated in order with
         metrics merged, as one future.
 
+        Normalisation differs from Tinker: gradients add up over datums and calls as raw sums,
+        but ``optim_step`` divides the sum by N, the valid tokens of every ``forward_backward``
+        since the last step (the sum of their ``valid_tokens:sum``). So ``[d, d]`` steps like
+        ``[d]``, and Tinker's gradient is N times xorl's (use ``grad_clip_norm / N`` for
+        Tinker's clip). Per-datum ``logprobs`` are ``0.0`` placeholders at masked positions
+        (target -100, weight 0, advantage 0); ``forward`` without masks gives every logprob.
+        ``docs/tinker.md`` has the details.
+
         Args:
             data: :class:`~xorl_client.Datum` objects, Tinker ``Datum`` objects or wire dicts.
+                Cross-entropy ``weights`` may be any real numbers (sent in an exact form);
+                other losses take 0/1 weights.
             loss_fn: ``"cross_entropy"``/``"causallm_loss"``, ``"importance_sampling"``,
                 ``"policy_loss"`` (Tinker's ``"ppo"``), ``"cispo"``, ...
-            loss_fn_params: loss options (``loss_fn_config`` is Tinker's name for it).
+            loss_fn_params: loss options (``loss_fn_config`` is Tinker's name for it); keys
+                the server does not read for ``loss_fn`` are refused, and Tinker's PPO
+                ``clip_low_threshold``/``clip_high_threshold`` are converted.
         """
         return self._run_batch("forward_backward", data, loss_fn, loss_fn_params, loss_fn_config)
 
@@ -109,7 +122,8 @@ class TrainingClient(TrainingCore):
 
         Args:
             adam_params: :class:`~xorl_client.AdamParams` (or Tinker's); its betas and eps
-                are applied to the optimizer, ``grad_clip_norm`` becomes the clip.
+                are applied to the optimizer, ``grad_clip_norm`` becomes the clip. A non-zero
+                ``weight_decay`` is refused: the server takes the decay from the session.
             learning_rate: overrides ``adam_params.learning_rate``.
             gradient_clip: max global L2 norm (``<= 0`` disables); overrides
                 ``adam_params.grad_clip_norm``.

@@ -1,58 +1,23 @@
-"""Accept Tinker-shaped inputs and hand back Tinker-shaped results, without depending on tinker.
+"""Tinker-shaped inputs to our types, by duck typing: datums, batches, ``AdamParams``.
 
-Users porting Tinker code pass ``tinker.Datum`` objects, ``tinker.AdamParams``, Tinker loss
-names and ``loss_fn_config``. Everything here works by duck typing (attributes such as
-``.model_input.chunks[].tokens`` and ``.loss_fn_inputs[k].data/.dtype/.shape``), so the
-``tinker`` package (hundreds of MB) is never needed, and dicts in either wire form work too.
+Users porting Tinker code pass ``tinker.Datum`` objects and ``tinker.AdamParams``. Everything
+here works by attributes (``.model_input.chunks[].tokens``, ``.loss_fn_inputs[k].data/.dtype/
+.shape``), so the ``tinker`` package is never needed, and dicts in either wire form work too.
 
 >>> coerce_datum({"model_input": {"chunks": [{"type": "encoded_text", "tokens": [1, 2]}]},
 ...               "loss_fn_inputs": {"target_tokens": [2, 3]}}, 0).to_wire()
 {'model_input': {'input_ids': [1, 2]}, 'loss_fn_inputs': {'target_tokens': [2, 3]}}
->>> resolve_loss_fn("ppo")
-'policy_loss'
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from xorl_client.errors import DataValidationError
-from xorl_client.types import (
-    AdamParams,
-    Datum,
-    EncodedTextChunk,
-    ForwardBackwardOutput,
-    ModelInput,
-    TensorData,
-)
+from xorl_client.types import AdamParams, Datum, EncodedTextChunk, ModelInput
 
-__all__ = [
-    "LOSS_FN_ALIASES",
-    "coerce_adam_params",
-    "coerce_batch",
-    "coerce_datum",
-    "datum_to_tinker_dict",
-    "resolve_loss_fn",
-    "resolve_loss_fn_params",
-    "to_tinker_dict",
-]
-
-#: Tinker / xorl loss names → the name sent to the server. Server names map to themselves;
-#: ``cross_entropy`` is kept (the server treats it as ``causallm_loss``); Tinker's ``ppo``
-#: becomes ``policy_loss`` (PPO clip). Names not listed are sent unchanged - the server
-#: decides (e.g. Tinker's ``dro`` has no xorl counterpart and will fail there).
-LOSS_FN_ALIASES: dict[str, str] = {
-    "causallm_loss": "causallm_loss",
-    "cross_entropy": "cross_entropy",
-    "importance_sampling": "importance_sampling",
-    "policy_loss": "policy_loss",
-    "ppo": "policy_loss",
-    "cispo": "cispo",
-    "drgrpo": "drgrpo",
-    "opd_loss": "opd_loss",
-}
+__all__ = ["check_weight_decay", "coerce_adam_params", "coerce_batch", "coerce_datum"]
 
 
 def _with_index(exc: DataValidationError, index: int) -> DataValidationError:
@@ -191,13 +156,14 @@ def coerce_adam_params(obj: Any) -> AdamParams:
     """Our :class:`AdamParams` from ours, a Tinker ``AdamParams`` (by attributes) or a dict.
 
     Missing fields take the server defaults; unknown dict keys are refused (a typo would
-    otherwise be silently ignored).
+    otherwise be silently ignored). A non-zero ``weight_decay`` is refused: the xorl server
+    ignores it in ``optim_step`` (see :func:`check_weight_decay`).
 
     >>> coerce_adam_params({"learning_rate": 1e-5}).learning_rate
     1e-05
     """
     if isinstance(obj, AdamParams):
-        return obj
+        return check_weight_decay(obj)
     if isinstance(obj, Mapping):
         unknown = sorted(set(map(str, obj)) - set(_ADAM_FIELDS))
         if unknown:
@@ -216,90 +182,33 @@ def coerce_adam_params(obj: Any) -> AdamParams:
             field="adam_params",
             rule="adam_params is an AdamParams",
         )
-    return AdamParams(**values)
+    return check_weight_decay(AdamParams(**values))
 
 
-def resolve_loss_fn(name: str) -> str:
-    """The server's loss name for ``name`` (Tinker aliases mapped, unknown names kept).
+def check_weight_decay(params: AdamParams) -> AdamParams:
+    """``params`` if its ``weight_decay`` is 0; a typed refusal otherwise.
 
-    >>> resolve_loss_fn("cross_entropy"), resolve_loss_fn("my_custom_loss")
-    ('cross_entropy', 'my_custom_loss')
+    The xorl server takes the learning rate, betas, eps and clip of every ``optim_step`` but
+    never its ``weight_decay``: the decay is the session's, fixed when the session is created
+    (``create_model``'s ``optimizer_config`` on a LoRA server, the server's ``weight_decay``
+    setting on a full-weight server). A per-step value would be silently ignored, so it is
+    refused before anything is sent.
+
+    >>> check_weight_decay(AdamParams(weight_decay=0.5))
+    Traceback (most recent call last):
+    ...
+    xorl_client.errors.DataValidationError: adam_params.weight_decay=0.5 cannot be applied per step: the xorl server ignores the weight_decay of optim_step and applies the session's weight decay, which is fixed when the session is created. Leave AdamParams.weight_decay at 0.0 and set the decay once: create_lora_training_client(..., optimizer_config={'weight_decay': 0.5}) on a LoRA server, or the server's weight_decay setting on a full-weight server
     """
-    if not isinstance(name, str) or not name.strip():
-        raise DataValidationError(
-            f"loss_fn must be a non-empty string, not {name!r}",
-            field="loss_fn",
-            rule="loss_fn is a non-empty string",
-        )
-    return LOSS_FN_ALIASES.get(name, name)
-
-
-def resolve_loss_fn_params(
-    loss_fn_params: Mapping[str, Any] | None, loss_fn_config: Mapping[str, Any] | None = None
-) -> dict[str, Any] | None:
-    """One ``loss_fn_params`` dict from xorl's name or Tinker's ``loss_fn_config`` alias.
-
-    Giving both is refused rather than silently preferring one.
-
-    >>> resolve_loss_fn_params(None, {"clip_low_threshold": 0.5})
-    {'clip_low_threshold': 0.5}
-    """
-    if loss_fn_params is not None and loss_fn_config is not None:
-        raise DataValidationError(
-            "give loss_fn_params or loss_fn_config (Tinker's name for the same thing), not both",
-            field="loss_fn_config",
-            rule="loss_fn_params and loss_fn_config are exclusive",
-        )
-    chosen = loss_fn_params if loss_fn_params is not None else loss_fn_config
-    if chosen is None:
-        return None
-    name = "loss_fn_params" if loss_fn_params is not None else "loss_fn_config"
-    if not isinstance(chosen, Mapping) or not all(isinstance(k, str) for k in chosen):
-        raise DataValidationError(
-            f"{name} must be a dict with string keys, not {chosen!r:.80}",
-            field=name,
-            rule="loss_fn_params is a dict",
-        )
-    return dict(chosen)
-
-
-def _tensor_dict(td: TensorData) -> dict[str, Any]:
-    return {"data": list(td.data), "dtype": td.dtype, "shape": td.effective_shape()}
-
-
-def to_tinker_dict(output: ForwardBackwardOutput) -> dict[str, Any]:
-    """``output`` as a plain dict in Tinker's ``ForwardBackwardOutput`` shape.
-
-    ``{"loss_fn_output_type", "loss_fn_outputs": [{name: {"data", "dtype", "shape"}}],
-    "metrics": {name: float}}`` - feed it to ``tinker.ForwardBackwardOutput.model_validate``
-    if needed. Only numeric metrics are kept (Tinker's metrics are ``dict[str, float]``).
-
-    >>> out = ForwardBackwardOutput("single_loss", [{"loss": TensorData([0.5])}], {"loss:mean": 0.5, "x": {"a": 1}})
-    >>> to_tinker_dict(out)
-    {'loss_fn_output_type': 'single_loss', 'loss_fn_outputs': [{'loss': {'data': [0.5], 'dtype': 'float32', 'shape': [1]}}], 'metrics': {'loss:mean': 0.5}}
-    """
-    metrics = {
-        k: float(v)
-        for k, v in output.metrics.items()
-        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-    }
-    return {
-        "loss_fn_output_type": output.loss_fn_output_type,
-        "loss_fn_outputs": [
-            {k: _tensor_dict(v) for k, v in out.items()} for out in output.loss_fn_outputs
-        ],
-        "metrics": metrics,
-    }
-
-
-def datum_to_tinker_dict(d: Datum) -> dict[str, Any]:
-    """``d`` in Tinker's wire form (``chunks`` + TensorData objects); :func:`coerce_datum` reads it back.
-
-    >>> d = Datum([1, 2], {"target_tokens": [2, 3]})
-    >>> coerce_datum(datum_to_tinker_dict(d)) == d
-    True
-    """
-    return {
-        "model_input": {"chunks": [c.to_wire() for c in d.model_input.chunks]},
-        "loss_fn_inputs": {k: _tensor_dict(v) for k, v in d.loss_fn_inputs.items()},
-    }
+    decay = params.weight_decay
+    if decay == 0:
+        return params
+    raise DataValidationError(
+        f"adam_params.weight_decay={decay!r} cannot be applied per step: the xorl server "
+        "ignores the weight_decay of optim_step and applies the session's weight decay, which "
+        "is fixed when the session is created. Leave AdamParams.weight_decay at 0.0 and set the "
+        f"decay once: create_lora_training_client(..., optimizer_config={{'weight_decay': "
+        f"{decay!r}}}) on a LoRA server, or the server's weight_decay setting on a full-weight "
+        "server",
+        field="adam_params.weight_decay",
+        rule="weight_decay is set per session, not per optim_step",
+    )
