@@ -300,7 +300,9 @@ def test_synchronous_400_404_403_texts(open_server: Client) -> None:
     expect(
         client.post("/add_inference_endpoint", json={"host": "example.com", "port": 30000}),
         400,
-        {"detail": "Endpoint host 'example.com' is not present in XORL_OUTBOUND_ENDPOINT_ALLOWLIST"},
+        {
+            "detail": "Endpoint host 'example.com' is not present in XORL_OUTBOUND_ENDPOINT_ALLOWLIST"
+        },
     )
 
 

@@ -249,7 +249,7 @@ def _check_replayable(array: np.ndarray[Any, Any], kind: str, index: int) -> Non
         return
     if array.ndim != 3:
         raise EngineError(f"{where} must be [tokens][layers][top_k], got shape {list(array.shape)}")
-    tokens, layers, top_k = array.shape
+    _, layers, top_k = array.shape
     if layers < MOE_LAYERS:
         raise EngineError(
             f"{where} has {layers} layer(s) per token; the model has {MOE_LAYERS} MoE layers"
@@ -264,6 +264,6 @@ def _check_replayable(array: np.ndarray[Any, Any], kind: str, index: int) -> Non
         if bool(np.any(bad)):
             token, layer, slot = (int(i) for i in np.argwhere(bad)[0])
             raise EngineError(
-                f"{where}[{token}][{layer}][{slot}]={values[token, layer, slot]!r} is not an "
-                f"expert id in [0, {NUM_EXPERTS}) (of {tokens} tokens)"
+                f"{where}[{token}][{layer}][{slot}]={float(values[token, layer, slot]):g} is not "
+                f"an expert id in [0, {NUM_EXPERTS})"
             )

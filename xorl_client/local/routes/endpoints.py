@@ -42,9 +42,7 @@ __all__ = ["add_endpoint_routes"]
 #: seconds per ``/load_lora_adapter`` on a registered endpoint (the real server allows 300)
 _LOAD_TIMEOUT = 300.0
 _FP8_KV = {"fp8", "fp8_e4m3", "e4m3", "float8_e4m3fn"}
-_NO_PUSH = (
-    "the local server cannot push weights into another process; only its own /generate was updated"
-)
+_NO_PUSH = "the local server cannot push weights into another process"
 
 
 def add_endpoint_routes(router: APIRouter, server: LocalServer) -> None:
@@ -96,9 +94,14 @@ def add_endpoint_routes(router: APIRouter, server: LocalServer) -> None:
                     synced.append(_synced(endpoint.host, endpoint.port, True, ""))
             else:
                 synced.append(_synced(endpoint.host, endpoint.port, False, _NO_PUSH))
+        success = any(item["success"] for item in synced)
         return server.sync_response(
-            success=any(item["success"] for item in synced),
-            message=f"Synced weights of model_id='{model_id}' to the local sampler",
+            success=success,
+            message=(
+                f"Synced weights of model_id='{model_id}' to the local sampler"
+                if success
+                else f"No endpoint received the weights of model_id='{model_id}': {_NO_PUSH}"
+            ),
             mode=body.cache_invalidation_mode,
             flush=_flush_decision(body, quantization, server),
             synced=synced,
