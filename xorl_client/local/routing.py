@@ -108,7 +108,10 @@ def check_routing_payloads(
     present = [items for items in (routed_experts, routed_expert_logits) if items is not None]
     if not present:
         return
-    _check_descriptors(routed_experts, routed_expert_logits)
+    try:
+        _check_descriptors(routed_experts, routed_expert_logits)
+    except (ValueError, TypeError) as exc:  # e.g. int() of a bad "rows": the real text
+        raise EngineError(str(exc)) from None
     if routed_experts is None:
         return  # the real worker replays nothing without expert ids, so weights are unused
     for kind, items, dtype in (
@@ -221,7 +224,7 @@ def _decode_item(item: Any, dtype: type[np.generic], kind: str) -> np.ndarray[An
         if isinstance(item, str):
             return _infer_shape(np.frombuffer(base64.b64decode(item), dtype=dtype))
         raise ValueError(f"unknown item type {type(item).__name__}")
-    except (ValueError, TypeError, binascii.Error) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, binascii.Error) as exc:
         logger.warning("R3: skipping a %s entry that cannot be decoded: %s", kind, exc)
         return None
 
