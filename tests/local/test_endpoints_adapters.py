@@ -71,6 +71,15 @@ def test_registry_pools_and_sync_follow_the_real_bodies(open_server: Open) -> No
         f"Health check failed for SGLang server http://127.0.0.1:{closed} or inference worker "
         f"http://127.0.0.1:{closed}"
     )
+    for body, detail in (
+        ({"host": "127.0.0.1", "port": 0}, "Endpoint port must be in [1, 65535], got 0"),
+        (
+            {"host": "127.0.0.1", "port": port, "worker_port": 70000},
+            "Endpoint port must be in [1, 65535], got 70000",
+        ),
+        ({"host": "a/b", "port": port}, "Invalid endpoint host: 'a/b'"),
+    ):
+        assert post_json(trainer, "/add_inference_endpoint", body, 400) == {"detail": detail}
     other = _port(open_server())
     fp8 = post_json(
         trainer,

@@ -48,7 +48,7 @@ __all__ = [
     "normalize_quantization",
     "quantization_message",
     "resolve_loopback",
-    "validate_endpoint_host",
+    "validate_endpoint",
 ]
 
 ALLOWLIST_ENV = "XORL_OUTBOUND_ENDPOINT_ALLOWLIST"
@@ -80,18 +80,21 @@ def resolve_loopback(host: str) -> str | None:
     return str(ip) if ip.is_loopback else None
 
 
-def validate_endpoint_host(host: str) -> str:
-    """The stored (resolved) host, or 400 with the real server's allowlist texts.
+def validate_endpoint(host: str, *ports: int) -> str:
+    """The stored (resolved) host, or 400 with the real server's texts, in its order.
 
-    >>> validate_endpoint_host("localhost")
+    >>> validate_endpoint("localhost", 30000)
     '127.0.0.1'
-    >>> validate_endpoint_host("10.0.0.1")
+    >>> validate_endpoint("10.0.0.1", 30000)
     Traceback (most recent call last):
     fastapi.exceptions.HTTPException: 400: Endpoint address 10.0.0.1 is not present in XORL_OUTBOUND_ENDPOINT_ALLOWLIST
     """
     normalized = str(host).strip().rstrip(".")
     if not normalized or any(ch in normalized for ch in "/\\@?#\x00\r\n"):
         raise HTTPException(400, f"Invalid endpoint host: {host!r}")
+    for port in ports:
+        if not 1 <= port <= 65535:
+            raise HTTPException(400, f"Endpoint port must be in [1, 65535], got {port}")
     resolved = resolve_loopback(normalized)
     if resolved is not None:
         return resolved

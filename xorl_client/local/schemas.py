@@ -396,8 +396,8 @@ class WeightsInfoRequest(BaseModel):
 
 class AddInferenceEndpointRequest(BaseModel):
     host: str
-    port: int = Field(ge=1, le=65535)
-    worker_port: int | None = Field(default=None, ge=1, le=65535)
+    port: int
+    worker_port: int | None = None
     world_size: int = 1
     pool: str = "default"
     receiver_kv_cache_dtype: Literal["auto", "fp8", "fp8_e4m3"] | None = None

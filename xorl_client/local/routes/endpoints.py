@@ -21,7 +21,7 @@ from xorl_client.local.inference import (
     endpoint_url,
     normalize_quantization,
     quantization_message,
-    validate_endpoint_host,
+    validate_endpoint,
 )
 from xorl_client.local.schemas import (
     AddInferenceEndpointRequest,
@@ -123,12 +123,12 @@ def add_endpoint_routes(router: APIRouter, server: LocalServer) -> None:
         body: AddInferenceEndpointRequest, request: Request
     ) -> dict[str, Any]:
         inference.note_request(request)
-        host = validate_endpoint_host(body.host)
+        worker_port = body.worker_port if body.worker_port is not None else body.port
+        host = validate_endpoint(body.host, body.port, worker_port)
         url = endpoint_url(host, body.port)
         existing = inference.endpoints.get((host, body.port))
         if existing is not None:
             return _add_response(False, f"Endpoint {url} already registered", existing)
-        worker_port = body.worker_port if body.worker_port is not None else body.port
         worker_url = endpoint_url(host, worker_port)
         healthy = await inference.is_healthy(host, body.port)
         if healthy and worker_port != body.port:
