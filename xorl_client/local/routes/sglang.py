@@ -13,7 +13,8 @@ in ``openapi.yaml`` under the ``sampling`` tag. Routes:
   showing where from. ``POST /unload_lora_adapter {lora_name}`` removes it (400 if absent).
   Both answer SGLang's ``{success, error_message, loaded_adapters}``.
 * ``POST /flush_cache``: the local sampler keeps no prefix cache, so it is always flushed
-  (200, plain text). ``GET /v1/models``, ``GET /server_info``.
+  (200, plain text). ``GET /health_generate`` (200, empty), ``GET /v1/models``,
+  ``GET /server_info``.
 """
 
 from __future__ import annotations
@@ -183,6 +184,11 @@ def create_sglang_router(server: LocalServer) -> APIRouter:
             event = manager.running.get(rid)
             if event is not None:
                 event.set()
+        return Response(status_code=200)
+
+    @router.get("/health_generate", include_in_schema=False)
+    async def health_generate() -> Response:
+        """SGLang's readiness probe: 200 with an empty body (the sampler is always ready)."""
         return Response(status_code=200)
 
     @router.get("/server_info", include_in_schema=False)
