@@ -153,6 +153,8 @@ def test_the_end_of_turn_marker_ends_the_completion(open_server: Open) -> None:
         ({"continue_final_message": True}, "continue_final_message needs the last message"),
         ({"routed_experts_start_len": 999}, "routed_experts_start_len=999 must be in"),
         ({"max_tokens": 0}, "max_tokens: Input should be greater than or equal to 1"),
+        ({"top_p": 2}, "top_p: Input should be less than or equal to 1"),
+        ({"min_p": -1}, "min_p: Input should be greater than or equal to 0"),
     ],
 )
 def test_refusals_use_openai_error_bodies(

@@ -80,6 +80,11 @@ def test_a_batch_equals_the_same_prompts_sent_one_by_one(trained: httpx.Client) 
     ]
     assert _rows(together) == _rows(alone)
 
+    # A negative seed wraps modulo 2**64 (as torch's manual_seed does) instead of failing.
+    negative = generate(trained, input_ids=PROMPTS[0], sampling_params={"seed": -5})
+    wrapped = generate(trained, input_ids=PROMPTS[0], sampling_params={"seed": 2**64 - 5})
+    assert negative["output_ids"] == wrapped["output_ids"]
+
     # n samples per row: prompt-major order, each row's samples continue its own generator.
     two_each = generate(trained, input_ids=PROMPTS[:2], sampling_params={**shared, "n": 2})
     assert len(two_each) == 4

@@ -191,19 +191,25 @@ def chat_row(manager: InferenceManager, request: ChatCompletionRequest) -> Row:
         weights = manager.weights_for(request.lora_path)
     except UnknownAdapterError as exc:
         raise ChatError(str(exc)) from None
-    params = GenerateSamplingParams(
-        max_new_tokens=request.max_completion_tokens or request.max_tokens or _DEFAULT_MAX_TOKENS,
-        temperature=1.0 if request.temperature is None else request.temperature,
-        top_p=1.0 if request.top_p is None else request.top_p,
-        top_k=-1 if request.top_k is None else request.top_k,
-        min_p=0.0 if request.min_p is None else request.min_p,
-        stop=request.stop,
-        stop_token_ids=request.stop_token_ids,
-        n=request.n,
-        ignore_eos=request.ignore_eos,
-        no_stop_trim=request.no_stop_trim,
-        skip_special_tokens=request.skip_special_tokens,
-    )
+    try:
+        params = GenerateSamplingParams(
+            max_new_tokens=(
+                request.max_completion_tokens or request.max_tokens or _DEFAULT_MAX_TOKENS
+            ),
+            temperature=1.0 if request.temperature is None else request.temperature,
+            top_p=1.0 if request.top_p is None else request.top_p,
+            top_k=-1 if request.top_k is None else request.top_k,
+            min_p=0.0 if request.min_p is None else request.min_p,
+            stop=request.stop,
+            stop_token_ids=request.stop_token_ids,
+            n=request.n,
+            ignore_eos=request.ignore_eos,
+            no_stop_trim=request.no_stop_trim,
+            skip_special_tokens=request.skip_special_tokens,
+        )
+    except ValidationError as exc:  # the sampler's own ranges (top_p in (0, 1], ...)
+        first = exc.errors()[0]
+        raise ChatError(f"{first['loc'][0]}: {first['msg']}") from None
     return Row(
         prompt=prompt,
         params=params,

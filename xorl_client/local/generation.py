@@ -172,7 +172,8 @@ def run_rows(
     (``SamplerWeights`` are immutable)."""
     outputs: list[dict[str, Any]] = []
     for row in rows:
-        rng = np.random.default_rng(row.seed)
+        # A negative seed wraps like torch.Generator.manual_seed's, instead of failing.
+        rng = np.random.default_rng(row.seed % 2**64)
         start = len(row.prompt) - 1 if row.logprob_start < 0 else row.logprob_start
         if start >= len(row.prompt):
             message = (
