@@ -45,7 +45,14 @@ NAMING_CONTRACT = {
         "create_sampling_session",
     },
     "system": {"health", "healthz", "root", "sleep", "wake_up"},
-    "sampling": {"generate", "sglang_health"},
+    "sampling": {
+        "generate",
+        "sglang_health",
+        "chat_completions",
+        "load_lora_adapter",
+        "unload_lora_adapter",
+        "flush_cache",
+    },
 }
 ASYNC_OPERATIONS = {
     "create_model",
@@ -103,7 +110,7 @@ def test_schemathesis_loads_the_spec() -> None:
     labels = {op.ok().label for op in schema.get_all_operations()}
     assert "POST /api/v1/retrieve_future" in labels
     assert "POST /generate" in labels
-    assert len(labels) == 31
+    assert len(labels) == 35
 
 
 def test_schemathesis_state_machine_follows_the_future_links() -> None:

@@ -291,9 +291,19 @@ def test_synchronous_400_404_403_texts(open_server: Client) -> None:
         200,
         {"success": False, "message": "Endpoint http://localhost:1 not found in registry"},
     )
-    refused = client.post("/add_inference_endpoint", json={"host": "10.0.0.1", "port": 30000})
-    assert refused.status_code == 400
-    assert refused.json()["detail"].startswith("Endpoint host '10.0.0.1' is not allowed")
+    # The local server answers like a real one whose allowlist holds only loopback.
+    expect(
+        client.post("/add_inference_endpoint", json={"host": "10.0.0.1", "port": 30000}),
+        400,
+        {"detail": "Endpoint address 10.0.0.1 is not present in XORL_OUTBOUND_ENDPOINT_ALLOWLIST"},
+    )
+    expect(
+        client.post("/add_inference_endpoint", json={"host": "example.com", "port": 30000}),
+        400,
+        {
+            "detail": "Endpoint host 'example.com' is not present in XORL_OUTBOUND_ENDPOINT_ALLOWLIST"
+        },
+    )
 
 
 def test_failures_inside_futures_have_the_real_texts(

@@ -2,7 +2,9 @@
 
 It speaks the real xorl training server's HTTP API (the 29 routes, two-phase futures with
 long-poll, ``seq_id`` scheduling, sessions in full-weight or LoRA mode, ``xorl://`` checkpoints,
-the real status codes and error texts) plus SGLang's ``/generate`` on the same port, backed by a
+the real status codes and error texts) plus the inference server's routes on the same port
+(SGLang's ``/generate`` with batches, prompt logprobs and routed experts,
+``/v1/chat/completions``, ``/load_lora_adapter`` / ``/unload_lora_adapter``), backed by a
 byte-level bigram model (``xorl-local/byte-bigram``) trained with numpy. Use it to develop and
 test clients offline, in CI, or to learn the protocol::
 
@@ -18,8 +20,9 @@ or from Python (tests, notebooks)::
 Needs the ``local`` extra (fastapi, uvicorn, numpy). Deliberate differences from the real
 server are listed in the docstrings of :mod:`~xorl_client.local.inference` (implicit local
 inference endpoint, loopback-only endpoints), :mod:`~xorl_client.local.checkpoints` (names
-validated, nothing escapes ``output_dir``) and :mod:`~xorl_client.local.scheduler` (a replaced
-duplicate ``seq_id`` fails at once instead of timing out).
+validated, nothing escapes ``output_dir``), :mod:`~xorl_client.local.scheduler` (a replaced
+duplicate ``seq_id`` fails at once instead of timing out), :mod:`~xorl_client.local.chat` (the
+byte-level chat template) and :mod:`~xorl_client.local.routing` (a fixed MoE routing layout).
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ __all__ = [
     "KillSessionRequest",
     "ListCheckpointsRequest",
     "LoRAConfigRequest",
+    "LoadLoraAdapterRequest",
     "LoadWeightsRequest",
     "OptimStepRequest",
     "OptimizerConfigRequest",
@@ -52,6 +53,7 @@ __all__ = [
     "SetSyncQuantizationRequest",
     "SyncInferenceWeightsRequest",
     "TensorData",
+    "UnloadLoraAdapterRequest",
     "UnloadModelRequest",
     "WeightsInfoRequest",
     "find_removed_fields",
@@ -394,8 +396,8 @@ class WeightsInfoRequest(BaseModel):
 
 class AddInferenceEndpointRequest(BaseModel):
     host: str
-    port: int = Field(ge=1, le=65535)
-    worker_port: int | None = Field(default=None, ge=1, le=65535)
+    port: int
+    worker_port: int | None = None
     world_size: int = 1
     pool: str = "default"
     receiver_kv_cache_dtype: Literal["auto", "fp8", "fp8_e4m3"] | None = None
@@ -468,7 +470,24 @@ class GenerateRequest(BaseModel):
     input_ids: list[int] | list[list[int]] | None = None
     sampling_params: GenerateSamplingParams | list[GenerateSamplingParams] | None = None
     return_logprob: bool = False
-    logprob_start_len: int = -1
+    logprob_start_len: int | list[int] = -1
+    return_routed_experts: bool = False
+    routed_experts_start_len: int | list[int] = 0
+    return_expert_logits: bool = False
     lora_path: str | list[str | None] | None = None
     stream: bool = False
     rid: str | list[str] | None = None
+
+
+class LoadLoraAdapterRequest(BaseModel):
+    """SGLang's ``/load_lora_adapter`` body."""
+
+    lora_name: str
+    lora_path: str
+    pinned: bool = False
+
+
+class UnloadLoraAdapterRequest(BaseModel):
+    """SGLang's ``/unload_lora_adapter`` body."""
+
+    lora_name: str

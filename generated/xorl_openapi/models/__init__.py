@@ -6,6 +6,18 @@ from .adam_params import AdamParams
 from .add_inference_endpoint_request import AddInferenceEndpointRequest
 from .add_inference_endpoint_response import AddInferenceEndpointResponse
 from .cache_invalidation_mode import CacheInvalidationMode
+from .chat_completion_choice import ChatCompletionChoice
+from .chat_completion_logprobs import ChatCompletionLogprobs
+from .chat_completion_message import ChatCompletionMessage
+from .chat_completion_metadata import ChatCompletionMetadata
+from .chat_completion_request import ChatCompletionRequest
+from .chat_completion_response import ChatCompletionResponse
+from .chat_completion_token_logprob import ChatCompletionTokenLogprob
+from .chat_completion_top_logprob import ChatCompletionTopLogprob
+from .chat_completion_usage import ChatCompletionUsage
+from .chat_error_response import ChatErrorResponse
+from .chat_message import ChatMessage
+from .chat_template_kwargs import ChatTemplateKwargs
 from .checkpoint_info import CheckpointInfo
 from .checkpoint_info_checkpoint_type import CheckpointInfoCheckpointType
 from .checkpoint_lo_ra_config import CheckpointLoRAConfig
@@ -18,6 +30,7 @@ from .create_sampling_session_response import CreateSamplingSessionResponse
 from .create_session_request import CreateSessionRequest
 from .create_session_response import CreateSessionResponse
 from .cursor import Cursor
+from .custom_params import CustomParams
 from .datum import Datum
 from .datum_input import DatumInput
 from .delete_checkpoint_request import DeleteCheckpointRequest
@@ -51,8 +64,12 @@ from .list_checkpoints_request import ListCheckpointsRequest
 from .list_checkpoints_response import ListCheckpointsResponse
 from .list_inference_endpoints_response import ListInferenceEndpointsResponse
 from .lo_ra_config_request import LoRAConfigRequest
+from .load_lora_adapter_request import LoadLoraAdapterRequest
 from .load_weights_request import LoadWeightsRequest
+from .loaded_lora_adapters import LoadedLoraAdapters
 from .loaded_sampling_adapters import LoadedSamplingAdapters
+from .lora_ref import LoraRef
+from .lora_update_response import LoraUpdateResponse
 from .loss_fn_inputs import LossFnInputs
 from .loss_fn_output import LossFnOutput
 from .loss_fn_params import LossFnParams
@@ -88,6 +105,7 @@ from .set_sync_quantization_response import SetSyncQuantizationResponse
 from .sg_lang_error_body import SGLangErrorBody
 from .sg_lang_error_response import SGLangErrorResponse
 from .sg_lang_sampling_params import SGLangSamplingParams
+from .sgl_ext import SglExt
 from .sleep_response import SleepResponse
 from .sync_inference_weights_request import SyncInferenceWeightsRequest
 from .sync_inference_weights_response import SyncInferenceWeightsResponse
@@ -98,6 +116,7 @@ from .training_run import TrainingRun
 from .training_runs_response import TrainingRunsResponse
 from .try_again_response import TryAgainResponse
 from .try_again_response_queue_state import TryAgainResponseQueueState
+from .unload_lora_adapter_request import UnloadLoraAdapterRequest
 from .unload_model_request import UnloadModelRequest
 from .unload_model_response import UnloadModelResponse
 from .untyped_api_future import UntypedAPIFuture
@@ -115,6 +134,18 @@ __all__ = (
     "AddInferenceEndpointRequest",
     "AddInferenceEndpointResponse",
     "CacheInvalidationMode",
+    "ChatCompletionChoice",
+    "ChatCompletionLogprobs",
+    "ChatCompletionMessage",
+    "ChatCompletionMetadata",
+    "ChatCompletionRequest",
+    "ChatCompletionResponse",
+    "ChatCompletionTokenLogprob",
+    "ChatCompletionTopLogprob",
+    "ChatCompletionUsage",
+    "ChatErrorResponse",
+    "ChatMessage",
+    "ChatTemplateKwargs",
     "CheckpointInfo",
     "CheckpointInfoCheckpointType",
     "CheckpointLoRAConfig",
@@ -127,6 +158,7 @@ __all__ = (
     "CreateSessionRequest",
     "CreateSessionResponse",
     "Cursor",
+    "CustomParams",
     "Datum",
     "DatumInput",
     "DeleteCheckpointRequest",
@@ -159,9 +191,13 @@ __all__ = (
     "ListCheckpointsRequest",
     "ListCheckpointsResponse",
     "ListInferenceEndpointsResponse",
+    "LoadedLoraAdapters",
     "LoadedSamplingAdapters",
+    "LoadLoraAdapterRequest",
     "LoadWeightsRequest",
     "LoRAConfigRequest",
+    "LoraRef",
+    "LoraUpdateResponse",
     "LossFnInputs",
     "LossFnOutput",
     "LossFnParams",
@@ -197,6 +233,7 @@ __all__ = (
     "SGLangErrorBody",
     "SGLangErrorResponse",
     "SGLangSamplingParams",
+    "SglExt",
     "SleepResponse",
     "SyncInferenceWeightsRequest",
     "SyncInferenceWeightsResponse",
@@ -207,6 +244,7 @@ __all__ = (
     "TrainingRunsResponse",
     "TryAgainResponse",
     "TryAgainResponseQueueState",
+    "UnloadLoraAdapterRequest",
     "UnloadModelRequest",
     "UnloadModelResponse",
     "UntypedAPIFuture",

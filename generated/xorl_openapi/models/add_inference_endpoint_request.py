@@ -17,8 +17,10 @@ class AddInferenceEndpointRequest:
     """
     Attributes:
         host (str): Must pass the outbound allowlist; stored as the resolved IP literal.
-        port (int):
-        worker_port (int | None | Unset): Port for LoRA load/unload and its health check (null -> `port`).
+        port (int): Checked by the server, not the model: outside 1-65535 -> 400 `"Endpoint port must be in [1, 65535],
+            got <p>"`.
+        worker_port (int | None | Unset): Port for LoRA load/unload and its health check (null -> `port`; same range
+            rule).
         world_size (int | Unset): Replaced by `/server_info` `tp_size` when that is > 1. Default: 1.
         pool (str | Unset): Tag for selective sync (`pools`). Default: 'default'.
         receiver_kv_cache_dtype (KvCacheDtype | None | Unset): Require the receiver to report an FP8 KV cache.

@@ -28,9 +28,17 @@ class DatumInput:
         loss_fn_params (LossFnParams | None | Unset):
         loss_fn_config (LossFnParams | None | Unset): Tinker alias of `loss_fn_params`, used only when `loss_fn_params`
             is absent.
-        routed_experts (list[Any] | None | Unset): MoE routing replay (R3) - one entry per datum (nested lists or SGLang
-            base64 blobs).
-        routed_expert_logits (list[Any] | None | Unset): MoE routing logits - one entry per datum.
+        routed_experts (list[Any] | None | Unset): MoE rollout routing replay (R3): the expert ids the inference server
+            chose, one entry
+            per datum in `data` order. The count is checked inside the future: a different count
+            fails the operation with `"500: Engine error: R3 routed_experts count mismatch for
+            input data: expected <len(data)>, got <n>"`. The token axis need not match the datum:
+            the server pads or truncates each entry to the packed micro-batch.
+        routed_expert_logits (list[Any] | None | Unset): R3 routing weights (float32 softmax weights of the chosen
+            experts), same layout and
+            count rule as `routed_experts` (`"... R3 routed_expert_logits count mismatch ..."`,
+            and `"R3 routed_experts and routed_expert_logits count mismatch: <a> != <b>"`). With
+            them, training replays these exact weights instead of recomputing the router softmax.
     """
 
     data: list[Datum]

@@ -26,9 +26,16 @@ class GenerateMetaInfo:
         cached_tokens (int | Unset):
         output_token_logprobs (list[list[float | None | str]] | Unset): One `[logprob, token_id, token_text_or_null]`
             per output token (with `return_logprob`).
-        input_token_logprobs (list[list[float | None | str]] | Unset): Same for prompt positions from
-            `logprob_start_len`; the first logprob is null.
-        routed_experts (Any | Unset): MoE routing (with `return_routed_experts`).
+        input_token_logprobs (list[list[float | None | str]] | Unset): One entry per prompt position from
+            `logprob_start_len` on: entry i is
+            `[log p(prompt[s+i] | prompt[:s+i]), prompt[s+i], null]` with s the start. Entry 0's
+            logprob is always null, whatever the start (the server does not keep the logit that
+            predicts it).
+        routed_experts (str | Unset): With `return_routed_experts`: base64 of a little-endian int32 C-order array of
+            shape
+            `[prompt_tokens + completion_tokens - 1 - routed_experts_start_len, layers, top_k]`,
+            the expert ids chosen for every fed position. Pass it unchanged as the datum's entry of
+            `routed_experts` to forward / forward_backward.
     """
 
     id: str | Unset = UNSET
@@ -38,7 +45,7 @@ class GenerateMetaInfo:
     cached_tokens: int | Unset = UNSET
     output_token_logprobs: list[list[float | None | str]] | Unset = UNSET
     input_token_logprobs: list[list[float | None | str]] | Unset = UNSET
-    routed_experts: Any | Unset = UNSET
+    routed_experts: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -23,11 +23,23 @@ class GenerateRequest:
         text (list[str] | str | Unset): Prompt text (or a batch of prompts). Exactly one of `text` / `input_ids`.
         input_ids (list[int] | list[list[int]] | Unset): Prompt token ids (or a batch of them).
         sampling_params (list[SGLangSamplingParams] | SGLangSamplingParams | Unset): One object, or one per batch row.
-        return_logprob (bool | Unset): Return per-token logprobs of the output.
-        logprob_start_len (int | Unset): Where prompt logprobs start (-1 = none).
+        return_logprob (bool | Unset): Return per-token logprobs: `meta_info.output_token_logprobs` for the completion
+            and
+            `meta_info.input_token_logprobs` for the prompt from `logprob_start_len`.
+        logprob_start_len (int | list[int] | Unset): Prompt scoring: the first prompt position of
+            `meta_info.input_token_logprobs`
+            (with `return_logprob`). One value for every row, or one per row of a batch. -1 (the
+            default) means the last prompt token only (one entry, whose logprob is null). A start
+            at or beyond the prompt length aborts that row (`finish_reason.type` `abort`).
         top_logprobs_num (int | Unset):
         lora_path (list[str] | str | Unset): Adapter name as loaded by `create_sampling_session` (its `lora_name`).
-        return_routed_experts (bool | Unset): Return MoE routing (routing replay).
+        return_routed_experts (bool | Unset): Return the MoE expert ids chosen at every position in
+            `meta_info.routed_experts`
+            (rollout routing replay, R3). Top level, never inside `sampling_params`.
+        routed_experts_start_len (int | list[int] | Unset): First position of the returned routing:
+            `meta_info.routed_experts` covers positions
+            `[routed_experts_start_len, prompt_tokens + completion_tokens - 1)`. Default 0 (the
+            whole sequence); must be in `[0, prompt_tokens]`. One value, or one per batch row.
         model (str | Unset): Optional routing field.
         rid (list[str] | str | Unset): Request id (usable with SGLang's `/abort_request`).
     """
@@ -36,10 +48,11 @@ class GenerateRequest:
     input_ids: list[int] | list[list[int]] | Unset = UNSET
     sampling_params: list[SGLangSamplingParams] | SGLangSamplingParams | Unset = UNSET
     return_logprob: bool | Unset = UNSET
-    logprob_start_len: int | Unset = UNSET
+    logprob_start_len: int | list[int] | Unset = UNSET
     top_logprobs_num: int | Unset = UNSET
     lora_path: list[str] | str | Unset = UNSET
     return_routed_experts: bool | Unset = UNSET
+    routed_experts_start_len: int | list[int] | Unset = UNSET
     model: str | Unset = UNSET
     rid: list[str] | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -82,7 +95,14 @@ class GenerateRequest:
 
         return_logprob = self.return_logprob
 
-        logprob_start_len = self.logprob_start_len
+        logprob_start_len: int | list[int] | Unset
+        if isinstance(self.logprob_start_len, Unset):
+            logprob_start_len = UNSET
+        elif isinstance(self.logprob_start_len, list):
+            logprob_start_len = self.logprob_start_len
+
+        else:
+            logprob_start_len = self.logprob_start_len
 
         top_logprobs_num = self.top_logprobs_num
 
@@ -96,6 +116,15 @@ class GenerateRequest:
             lora_path = self.lora_path
 
         return_routed_experts = self.return_routed_experts
+
+        routed_experts_start_len: int | list[int] | Unset
+        if isinstance(self.routed_experts_start_len, Unset):
+            routed_experts_start_len = UNSET
+        elif isinstance(self.routed_experts_start_len, list):
+            routed_experts_start_len = self.routed_experts_start_len
+
+        else:
+            routed_experts_start_len = self.routed_experts_start_len
 
         model = self.model
 
@@ -127,6 +156,8 @@ class GenerateRequest:
             field_dict["lora_path"] = lora_path
         if return_routed_experts is not UNSET:
             field_dict["return_routed_experts"] = return_routed_experts
+        if routed_experts_start_len is not UNSET:
+            field_dict["routed_experts_start_len"] = routed_experts_start_len
         if model is not UNSET:
             field_dict["model"] = model
         if rid is not UNSET:
@@ -205,7 +236,20 @@ class GenerateRequest:
 
         return_logprob = d.pop("return_logprob", UNSET)
 
-        logprob_start_len = d.pop("logprob_start_len", UNSET)
+        def _parse_logprob_start_len(data: object) -> int | list[int] | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                logprob_start_len_type_1 = cast(list[int], data)
+
+                return logprob_start_len_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(int | list[int] | Unset, data)
+
+        logprob_start_len = _parse_logprob_start_len(d.pop("logprob_start_len", UNSET))
 
         top_logprobs_num = d.pop("top_logprobs_num", UNSET)
 
@@ -225,6 +269,21 @@ class GenerateRequest:
         lora_path = _parse_lora_path(d.pop("lora_path", UNSET))
 
         return_routed_experts = d.pop("return_routed_experts", UNSET)
+
+        def _parse_routed_experts_start_len(data: object) -> int | list[int] | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                routed_experts_start_len_type_1 = cast(list[int], data)
+
+                return routed_experts_start_len_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(int | list[int] | Unset, data)
+
+        routed_experts_start_len = _parse_routed_experts_start_len(d.pop("routed_experts_start_len", UNSET))
 
         model = d.pop("model", UNSET)
 
@@ -252,6 +311,7 @@ class GenerateRequest:
             top_logprobs_num=top_logprobs_num,
             lora_path=lora_path,
             return_routed_experts=return_routed_experts,
+            routed_experts_start_len=routed_experts_start_len,
             model=model,
             rid=rid,
         )
