@@ -1,10 +1,10 @@
 """The local reference server: the xorl wire protocol on one CPU with a tiny real model.
 
-It speaks the real xorl training server's HTTP API (the 29 routes, two-phase futures with
-long-poll, ``seq_id`` scheduling, sessions in full-weight or LoRA mode, ``xorl://`` checkpoints,
-the real status codes and error texts) plus SGLang's ``/generate`` on the same port, backed by a
-byte-level bigram model (``xorl-local/byte-bigram``) trained with numpy. Use it to develop and
-test clients offline, in CI, or to learn the protocol::
+It speaks the real xorl training server's HTTP API (the training routes of openapi.yaml,
+two-phase futures with long-poll, ``seq_id`` scheduling, sessions in full-weight or LoRA mode,
+``xorl://`` checkpoints, the real status codes and error texts) plus SGLang's ``/generate`` on
+the same port, backed by a byte-level bigram model (``xorl-local/byte-bigram``) trained with
+numpy. Use it to develop and test clients offline, in CI, or to learn the protocol::
 
     xorl-client serve --port 6000 [--lora] [--output-dir DIR]
 
