@@ -4,39 +4,48 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-GEN_PKG := generated/xorl_openapi
 PORT   ?= 6000
 URL    ?= http://127.0.0.1:$(PORT)
 
-.PHONY: help install generate check-generated lint typecheck test demo serve contract clean
+.PHONY: help venv install generate check-generated regen-report lint typecheck test demo serve \
+	contract dist clean
 
 help:
 	@echo "make install          create $(VENV) with the SDK, the local server and all test tools"
 	@echo "make test             lint + type-check + the whole test suite"
 	@echo "make demo             start the local server and run the example training loops"
-	@echo "make generate         regenerate $(GEN_PKG) from openapi.yaml"
-	@echo "make check-generated  fail if $(GEN_PKG) differs from what openapi.yaml produces"
+	@echo "make generate         regenerate generated/xorl_openapi from openapi.yaml"
+	@echo "make check-generated  fail if generated/ differs from what openapi.yaml produces"
+	@echo "make regen-report     what the facade and the local server do not cover of openapi.yaml"
 	@echo "make contract URL=... schemathesis against a live server"
+	@echo "make dist             build the wheel and sdist into dist/ and check them with twine"
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# (Re)creates $(VENV) when it is missing, broken, or made by a Python older than 3.11 (with an
+# explicit `make install PYTHON=python3.12`: made by another Python than that one).
+venv:
+	@$(PYTHON) scripts/ensure_venv.py $(VENV) --upgrade-pip \
+		$(if $(filter command line,$(origin PYTHON)),--same-python)
 
-install: $(BIN)/python
+install: venv
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 
-generate:
-	rm -rf $(GEN_PKG)
-	$(BIN)/openapi-python-client generate --path openapi.yaml --config generator-config.yml \
-		--custom-template-path templates --meta none --output-path $(GEN_PKG) --fail-on-warning
+# Both check the pinned tools before touching anything, and generate into a temporary
+# directory first (scripts/generate.py): `generate` swaps the result in, `check-generated`
+# only compares and never writes under generated/.
+NEED_VENV = @test -x $(BIN)/python || { echo "error: no $(VENV); run 'make install' first (nothing was changed)" >&2; exit 2; }
 
-# Regenerates in place, then asks git: any modified, deleted or untracked file is drift.
-check-generated: generate
-	@drift="$$(git status --porcelain --untracked-files=all -- generated/)"; \
-	if [ -n "$$drift" ]; then \
-		echo "generated/ is out of date with openapi.yaml (run 'make generate' and commit):"; \
-		echo "$$drift"; exit 1; \
-	fi; echo "generated/ matches openapi.yaml"
+generate:
+	$(NEED_VENV)
+	$(BIN)/python scripts/generate.py
+
+check-generated:
+	$(NEED_VENV)
+	$(BIN)/python scripts/generate.py --check
+
+# After a spec change: what the facade (scripts/api_coverage.py) and the local server lack.
+regen-report:
+	$(NEED_VENV)
+	$(BIN)/python scripts/regen_report.py
 
 lint:
 	$(BIN)/ruff check xorl_client tests examples scripts benchmarks conftest.py
@@ -49,7 +58,7 @@ test: lint typecheck
 	$(BIN)/python -m pytest -q
 
 # The main job: only the runtime + local-server extra is needed, not the dev tools.
-demo: $(BIN)/python
+demo: venv
 	$(BIN)/python -m pip install --quiet -e ".[local]"
 	$(BIN)/python examples/demo.py --port $(PORT)
 
@@ -74,5 +83,12 @@ contract:
 		--include-operations "$(INCLUDE_OPERATIONS)" --exclude-operations "$(EXCLUDE_OPERATIONS)" \
 		--build-dir $(CONTRACT_BUILD_DIR) $(CONTRACT_ARGS)
 
+# A wheel and an sdist ready for an index (the same check runs in tests/contract/test_packaging.py).
+dist:
+	rm -rf dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+	$(BIN)/python -m hatchling build --target sdist
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis

@@ -3,15 +3,24 @@
 Public docstrings carry examples that really run (``--doctest-modules``); the ones that need a
 server call ``start_local_server()``, which starts a fresh local server on 127.0.0.1 and returns
 its URL. Servers are only started when an example asks for one and all stop with the session.
+
+``scripts/`` (not a package: its files are run as commands) is put on ``sys.path`` so tests
+import the same modules the Makefile runs, e.g. ``import api_inventory``.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
 
 
 @pytest.fixture(scope="session", autouse=True)

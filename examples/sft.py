@@ -47,10 +47,15 @@ def train(
     learning_rate: float,
     progress: bool = True,
 ) -> list[float]:
-    """Run `steps` optimizer steps, pipelining each forward_backward with its optim_step."""
+    """Run `steps` optimizer steps, pipelining each forward_backward with its optim_step.
+
+    With ``progress`` a tqdm bar (when tqdm is installed); otherwise plain lines, so a log file
+    gets no carriage-return updates.
+    """
     adam = xc.AdamParams(learning_rate=learning_rate, grad_clip_norm=1.0)
     losses: list[float] = []
     bar = _progress_bar(steps) if progress else None
+    every = max(1, steps // 10)  # without a bar: about ten plain lines, not one per step
     started = time.perf_counter()
     tokens = 0
     for step in range(steps):
@@ -67,11 +72,28 @@ def train(
         if bar is not None:
             bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{rate:,.0f}")
             bar.update(1)
-        else:
-            print(f"step {step + 1:4d}  loss {loss:.4f}  {rate:,.0f} tokens/s")
+        elif (step + 1) % every == 0 or step + 1 == steps:
+            print(f"step {step + 1:4d}  loss {loss:.4f}  {rate:,.0f} tokens/s", flush=True)
     if bar is not None:
         bar.close()
     return losses
+
+
+#: The checkpoint every session starts with (what its weights were at creation).
+INITIAL_CHECKPOINT = "000000"
+
+
+def print_checkpoints(checkpoints: Sequence[xc.CheckpointInfo], model_id: str) -> None:
+    """The checkpoint list as a small table, newest first, with the initial one explained."""
+    print(f"checkpoints of session {model_id!r} (newest first):")
+    print(f"  {'type':10s} {'saved at':19s}  path")
+    for ckpt in checkpoints:
+        print(f"  {ckpt.checkpoint_type:10s} {ckpt.time[:19]:19s}  {ckpt.path}")
+    if any(c.path.rsplit("/", 1)[-1] == INITIAL_CHECKPOINT for c in checkpoints):
+        print(
+            f"  ({INITIAL_CHECKPOINT} is the initial checkpoint the server saves when a session "
+            "is created: its starting weights. It cannot be deleted.)"
+        )
 
 
 def _progress_bar(total: int):  # type: ignore[no-untyped-def]
@@ -93,8 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", default=f"sft-{int(time.time())}")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="plain lines instead of a progress bar (the default when stdout is not a terminal)",
+    )
     args = parser.parse_args(argv)
+    progress = not args.no_progress and sys.stdout.isatty()
 
     with xc.ServiceClient(base_url=args.base_url) as service:
         tc = service.create_training_client(args.base_model)
@@ -109,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             batches,
             steps=args.steps,
             learning_rate=args.learning_rate,
-            progress=not args.no_progress,
+            progress=progress,
         )
         print(f"loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} steps")
 
@@ -126,14 +153,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             batches[args.steps % len(batches) :] + batches[: args.steps % len(batches)],
             steps=args.resume_steps,
             learning_rate=args.learning_rate,
-            progress=not args.no_progress,
+            progress=progress,
         )
         after = resumed.forward(eval_batch, "cross_entropy").result().loss
         print(f"{len(more)} more steps: eval loss {resumed_eval:.4f} -> {after:.4f}")
 
         rest = service.create_rest_client()
-        for ckpt in rest.list_checkpoints(resumed.model_id).result():
-            print(f"  {ckpt.checkpoint_type:8s} {ckpt.path}")
+        print_checkpoints(rest.list_checkpoints(resumed.model_id).result(), resumed.model_id)
     return 0 if losses[-1] < losses[0] and resumed_eval == eval_loss else 1
 
 

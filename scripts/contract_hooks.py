@@ -10,19 +10,27 @@ stricter than what the xorl server's pydantic models let through. The server (re
    booleans are coerced instead of rejected with 422;
 2. **input aliases** (§11): ``session_id`` ⇒ ``model_id`` (``model_id`` ⇒ ``session_id`` on
    create_session / session_heartbeat), ``lr`` ⇒ ``learning_rate``, ``loss_fn_config`` ⇒
-   ``loss_fn_params``, ``rank``/``alpha`` ⇒ ``lora_rank``/``lora_alpha``. An alias is read only when
-   its target key is absent; otherwise it is an ignored extra key, so its declared type is not
-   checked;
+   ``loss_fn_params``, ``rank``/``alpha`` ⇒ ``lora_rank``/``lora_alpha``. The HTTP layer validates
+   an alias only when its target key is absent; next to its target it is an extra key whose type is
+   not checked there. Which value the server then *uses* differs (:data:`_ALIASES`): the target's,
+   except for the LoRA aliases, where ``rank``/``alpha`` win - the session spec renames them onto
+   ``lora_rank``/``lora_alpha`` after validation (a bad alias value then fails inside the
+   create_model future, or as create_session's 400);
 3. **Tinker model inputs** (§8.1): when ``model_input`` has ``chunks``, the server replaces the whole
    ``model_input`` with ``{"input_ids": <tokens of every chunk that has them>}``; and every
    ``model_input`` field (``input_ids`` included) is validated only as an ``InputType`` (a list of
    ints, floats or strings, or a TensorData) - the spec narrows ``input_ids``/``tokens`` to integer
    token ids because anything else fails later inside the future, not at HTTP level;
 4. **create_session's JSON ``null`` body** (§9.10) behaves like ``{}`` (the spec models the body as an
-   optional object: a client sends nothing instead).
+   optional object: a client sends nothing instead);
+5. **delayed rejections**: some bounds of a valid request are checked only when the server builds
+   the session - create_model answers 200 and its future fails (``"optimizer_config.betas must be
+   a length-2 list/tuple"``, ``"learning_rate must be positive"``, ``"weight_decay must be
+   non-negative"``). openapi.yaml documents them on ``OptimizerConfigRequest``; such a request is
+   rejected, just not at HTTP level (:data:`_CHECKED_INSIDE_THE_FUTURE`).
 
 ``filter_failure`` drops an ``AcceptedNegativeData`` (ST201) failure only when the request, after
-applying 2-4, is valid under a validator with the lax types of 1. Every other failure is kept, so a
+applying 2-4, is valid under a validator with the lax types of 1 and without the bounds of 5. Every other failure is kept, so a
 server that accepts genuinely invalid input (``"seq_id": "seven"``, a missing required field, a
 wrong enum) still fails the run.
 
@@ -55,12 +63,15 @@ __all__ = [
     "is_accepted_by_server_rules",
     "normalize_body",
     "register",
+    "used_value",
 ]
 
 EXTRA_HOOKS_ENV_VAR = "XORL_CONTRACT_EXTRA_HOOKS"
 _SPEC_URI = "urn:xorl:contract-spec"
 
-# §11: request component -> [(alias, target)]. The alias is read only when the target key is absent.
+# §11: request component -> [(alias, target)]. The HTTP layer reads the alias only when the target
+# key is absent. When both are sent the server uses the target's value, except where the alias is
+# in _ALIAS_WINS.
 _SESSION_ALIASED = (
     "ForwardBackwardRequest",
     "ForwardRequest",
@@ -82,6 +93,19 @@ _ALIASES: dict[str, tuple[tuple[str, str], ...]] = {
     "SessionHeartbeatRequest": (("model_id", "session_id"),),
     "DatumInput": (("loss_fn_config", "loss_fn_params"),),
     "LoRAConfigRequest": (("rank", "lora_rank"), ("alpha", "lora_alpha")),
+}
+#: Aliases whose value the server uses when the target is sent too (xorl's session spec maps
+#: ``rank``/``alpha`` onto ``lora_rank``/``lora_alpha`` after pydantic validated the target).
+_ALIAS_WINS = {("LoRAConfigRequest", "rank"), ("LoRAConfigRequest", "alpha")}
+#: Component -> property -> the spec keywords the server checks only inside the future.
+#: OptimizerConfigRequest is only part of create_model, an asynchronous operation, so a request
+#: breaking these bounds gets 200 and a failed future (never a successful result).
+_CHECKED_INSIDE_THE_FUTURE: dict[str, dict[str, tuple[str, ...]]] = {
+    "OptimizerConfigRequest": {
+        "betas": ("minItems", "maxItems"),
+        "learning_rate": ("exclusiveMinimum",),
+        "weight_decay": ("minimum",),
+    },
 }
 # Where the nested aliased components live inside a request body.
 _DATUM_INPUT_KEYS = {
@@ -172,6 +196,8 @@ _LaxValidator = validators.extend(
 
 
 def _apply_aliases(component: str, data: Any) -> Any:
+    """What the HTTP layer validates: an alias stands in for its absent target, and is an
+    unchecked extra key next to it (whichever value the server later uses, see _ALIAS_WINS)."""
     if not isinstance(data, dict):
         return data
     data = dict(data)
@@ -182,6 +208,21 @@ def _apply_aliases(component: str, data: Any) -> Any:
         if target not in data:
             data[target] = value
     return data
+
+
+def used_value(component: str, body: Mapping[str, Any], target: str) -> Any:
+    """The value of ``target`` the server uses for ``body``, aliases applied with its precedence.
+
+    >>> used_value("LoRAConfigRequest", {"lora_rank": 8, "rank": 16}, "lora_rank")
+    16
+    >>> used_value("OptimStepRequest", {"learning_rate": 0.1, "lr": 0.5}, "learning_rate")
+    0.1
+    """
+    for alias, aliased in _ALIASES.get(component, ()):
+        alias_used = target not in body or (component, alias) in _ALIAS_WINS
+        if aliased == target and alias in body and alias_used:
+            return body[alias]
+    return body.get(target)
 
 
 def _flatten_chunks(datum: Any) -> Any:
@@ -225,10 +266,16 @@ def normalize_body(component: str, body: Any) -> Any:
 def _server_acceptance_spec(raw_schema: Mapping[str, Any]) -> dict[str, Any]:
     """The spec with the places where it is deliberately stricter than the server's HTTP layer relaxed.
 
-    Only §8.1: ``model_input`` values (``input_ids`` included) are any ``InputType``.
+    §8.1: ``model_input`` values (``input_ids`` included) are any ``InputType``; and the bounds
+    the server checks only inside the future (5. above) are left out.
     """
     spec = copy.deepcopy(dict(raw_schema))
     schemas = spec.get("components", {}).get("schemas", {})
+    for component, properties in _CHECKED_INSIDE_THE_FUTURE.items():
+        declared = schemas.get(component, {}).get("properties", {})
+        for name, keywords in properties.items():
+            if name in declared:
+                declared[name] = _without_keywords(declared[name], keywords)
     model_input = schemas.get("ModelInput")
     if isinstance(model_input, dict):
         properties = dict(model_input.get("properties", {}))
@@ -236,6 +283,19 @@ def _server_acceptance_spec(raw_schema: Mapping[str, Any]) -> dict[str, Any]:
         properties["input_ids"] = {"$ref": "#/components/schemas/InputType"}
         model_input["properties"] = properties
     return spec
+
+
+def _without_keywords(node: Any, keywords: tuple[str, ...]) -> Any:
+    """``node`` (and its ``anyOf`` alternatives) without the given validation keywords."""
+    if isinstance(node, list):
+        return [_without_keywords(item, keywords) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        key: _without_keywords(value, keywords) if key == "anyOf" else value
+        for key, value in node.items()
+        if key not in keywords
+    }
 
 
 # id(raw schema) -> (the raw schema, kept alive so its id is never reused; its registry)

@@ -10,13 +10,16 @@ Everything users need is importable from here::
         op = tc.optim_step(xc.AdamParams(learning_rate=1e-4))
         print(fb.result().loss, op.result().step)
 
-Importing the package never imports numpy, transformers or torch.
+Importing the package never imports numpy, transformers or torch. The SDK logs (retries, queue
+state) to the ``xorl_client`` logger, which has a ``NullHandler``: nothing is printed unless the
+program configures logging (e.g. ``logging.basicConfig(level=logging.INFO)``).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import logging
 
 from ._config import ClientConfig
 from ._polling import QueueStateEvent
+from ._version import __version__
 from .byte_tokenizer import ByteTokenizer
 from .errors import (
     APIConnectionError,
@@ -69,10 +72,9 @@ from .types import (
     WeightsInfo,
 )
 
-try:
-    __version__ = version("xorl-client")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+# A library never decides where its log records go (the logging HOWTO, "Configuring Logging for
+# a Library"): without this, Python's last-resort handler prints WARNING records to stderr.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "APIConnectionError",

@@ -1,8 +1,8 @@
 """The ``xorl-client`` command line.
 
 ``xorl-client serve`` starts the local reference server (needs the ``local`` extra). The server
-modules are imported only when ``serve`` runs, so ``xorl-client --help`` works with the core
-install and a missing extra produces an install hint instead of a traceback.
+modules are imported only when ``serve`` runs, so ``xorl-client --help`` and ``--version`` work
+with the core install and a missing extra produces an install hint instead of a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from xorl_client._version import __version__
 from xorl_client.errors import MissingDependencyError
 
 __all__ = ["build_parser", "main"]
@@ -25,10 +26,23 @@ def _positive_float(text: str) -> float:
     return value
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: ...)`` for options that take a value and have a default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.nargs == 0 or action.default is None:  # flags; "unset" is said in the help
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xorl-client", description="Tools of the xorl-client SDK."
     )
+    parser.add_argument("--version", action="version", version=f"xorl-client {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
@@ -37,13 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
             "Run the local reference server: the xorl training API and SGLang's /generate on one "
             "port, backed by a byte-level bigram model trained with numpy."
         ),
+        formatter_class=_DefaultsFormatter,
     )
+    serve.set_defaults(command_parser=serve)
     serve.add_argument("--port", type=int, default=6000, help="TCP port (0 = any free port)")
-    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind")
     serve.add_argument(
         "--lora",
         action="store_true",
-        help="LoRA mode: multi-tenant adapters (default: full-weight)",
+        help="LoRA mode: multi-tenant adapters (otherwise full-weight)",
     )
     serve.add_argument(
         "--output-dir",
@@ -68,13 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--learning-rate",
         type=_positive_float,
         default=None,
-        help="server train-config learning rate used when optim_step sends none",
+        help="server train-config learning rate used when optim_step sends none "
+        "(default: unset, like the stock real server)",
     )
     serve.add_argument(
         "--log-level",
         default="warning",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="uvicorn log level",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        help="server log level (case-insensitive)",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log one line per HTTP request (client, method, path, status) to stderr",
     )
     return parser
 
@@ -98,14 +121,18 @@ def _serve(args: argparse.Namespace) -> int:
     )
     # uvicorn re-raises SIGINT after its graceful shutdown; that is a normal exit here.
     with contextlib.suppress(KeyboardInterrupt):
-        run(config, log_level=args.log_level)
+        run(config, log_level=args.log_level, access_log=args.access_log)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``xorl-client`` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Report it with the usage of the command it was given to, not the top-level one.
+        command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "serve":
         try:
             return _serve(args)

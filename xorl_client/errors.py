@@ -26,6 +26,7 @@ Messages say what happened and what to do next. No exception ever carries the AP
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -229,7 +230,10 @@ class FutureCancelledError(XorlError):
 class MissingDependencyError(XorlError, ImportError):
     """An optional extra is needed for this feature.
 
-    The message names the extra to install, e.g. ``pip install "xorl-client[tokenizer]"``.
+    The message names the extra and the pip command that adds it to *this* installation: from a
+    checkout ``pip install -e "/path/to/xorl-client[tokenizer]"``, from a wheel ``pip install
+    "/path/to/xorl_client-<version>-py3-none-any.whl[tokenizer]"``, from git or an index
+    ``pip install "xorl-client[tokenizer] @ git+..."`` / ``pip install "xorl-client[tokenizer]"``.
     """
 
     def __init__(self, feature: str, extra: str, package: str) -> None:
@@ -237,5 +241,47 @@ class MissingDependencyError(XorlError, ImportError):
         self.package = package
         super().__init__(
             f"{feature} needs the optional package {package!r}, which is not installed. "
-            f'Install it with: pip install "xorl-client[{extra}]"'
+            f"Install it with: {_install_command(extra)}"
         )
+
+
+def _install_command(extra: str, direct_url: Mapping[str, Any] | None = None) -> str:
+    """The pip command that adds ``extra`` to this installation of xorl-client.
+
+    ``direct_url`` is pip's record of where the package came from (PEP 610, read from the
+    installed metadata when not given); without one it came from an index.
+
+    >>> _install_command("local", {"url": "file:///src/xorl-client", "dir_info": {"editable": True}})
+    'pip install -e "/src/xorl-client[local]"'
+    >>> _install_command("local", {"url": "file:///dist/xorl_client-1.0-py3-none-any.whl"})
+    'pip install "/dist/xorl_client-1.0-py3-none-any.whl[local]"'
+    """
+    source = _direct_url() if direct_url is None else direct_url
+    url = str(source.get("url", "")) if source else ""
+    if url.startswith("file://"):
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        path = url2pathname(urlsplit(url).path)
+        editable = bool(source.get("dir_info", {}).get("editable")) if source else False
+        return f'pip install {"-e " if editable else ""}"{path}[{extra}]"'
+    if url:
+        vcs = source.get("vcs_info", {}).get("vcs") if source else None
+        return f'pip install "xorl-client[{extra}] @ {vcs + "+" if vcs else ""}{url}"'
+    return f'pip install "xorl-client[{extra}]"'
+
+
+def _direct_url() -> Mapping[str, Any] | None:
+    # Only read when an extra is missing: importlib.metadata costs import time nobody else pays.
+    import json
+    from importlib import metadata
+
+    try:
+        text = metadata.distribution("xorl-client").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None
+    try:
+        loaded = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return loaded if isinstance(loaded, dict) else None

@@ -8,8 +8,12 @@ long-poll all take part. Its long-poll is 0.2 s so ``retrieve_future`` never hol
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -43,3 +47,56 @@ def scratch_cwd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield scratch
     finally:
         os.chdir(previous)
+
+
+#: What a scratch copy of the repository leaves out: tool state, caches and build output.
+_NOT_COPIED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "outputs",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+    ".schemathesis",
+    "*.egg-info",
+)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def scratch_repo(tmp_path: Path) -> Path:
+    """A copy of this checkout (sources, spec, generated client, Makefile) to change freely."""
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT, copy, ignore=_NOT_COPIED, symlinks=True)
+    return copy
+
+
+@pytest.fixture
+def venv_dir() -> Path:
+    """The virtualenv running these tests; ``make VENV=<it>`` uses its tools."""
+    venv = Path(sys.prefix)
+    if not (venv / "bin" / "python").exists() or shutil.which("make") is None:
+        pytest.skip("needs make and a virtualenv with bin/python")
+    return venv
+
+
+MakeRunner = Callable[..., CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_make() -> MakeRunner:
+    """``run_make(repo, *targets, env=None)``: ``make -C repo ...``, output captured, no raise."""
+
+    def run(repo: Path, *args: str, env: dict[str, str] | None = None) -> CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", "-C", str(repo), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+
+    return run

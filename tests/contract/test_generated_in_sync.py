@@ -1,8 +1,8 @@
-"""generated/xorl_openapi is exactly what openapi.yaml + the pinned generator produce.
+"""generated/xorl_openapi is exactly what openapi.yaml produces, and the tools cannot lose work.
 
-Runs openapi-python-client with the Makefile's flags into a temporary directory (the post hooks run
-ruff from PATH inside the output directory and pick up the ruff.toml next to it, so generated/ruff.toml
-is copied beside the temporary output).
+``make generate`` / ``make check-generated`` run ``scripts/generate.py``: pinned tools checked
+first, generation into a temporary directory, and ``--check`` never writes under generated/.
+The destructive cases run on a scratch copy of the repository, through make, as a user would.
 """
 
 from __future__ import annotations
@@ -11,99 +11,103 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import generate
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-GENERATED = ROOT / "generated" / "xorl_openapi"
-BIN = Path(sys.executable).parent
-IGNORED_PARTS = {"__pycache__", ".ruff_cache"}
+GENERATED = Path("generated") / generate.PACKAGE
+MakeRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def _generate(spec: Path, workdir: Path) -> Path:
-    workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "generated" / "ruff.toml", workdir / "ruff.toml")
-    output = workdir / "xorl_openapi"
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    result = subprocess.run(
-        [
-            str(BIN / "openapi-python-client"),
-            "generate",
-            "--path",
-            str(spec),
-            "--config",
-            str(ROOT / "generator-config.yml"),
-            "--custom-template-path",
-            str(ROOT / "templates"),
-            "--meta",
-            "none",
-            "--output-path",
-            str(output),
-            "--fail-on-warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def test_regenerating_from_the_spec_reproduces_generated_exactly() -> None:
+    drift = generate.check(ROOT)
+    assert drift.lines() == []
+
+
+def test_the_generated_package_is_typed() -> None:
+    # Written by the generator's post hook, so check-generated keeps it exact.
+    assert (ROOT / GENERATED / "py.typed").is_file()
+
+
+def test_check_reports_a_hand_edit_and_never_touches_generated(
+    scratch_repo: Path, venv_dir: Path, run_make: MakeRunner
+) -> None:
+    package = scratch_repo / GENERATED
+    edited = package / "models" / "error_detail.py"
+    edited.write_text(edited.read_text() + "\n# a hand edit\n")
+    (package / "models" / "error_detail.py.orig").write_text("left over\n")
+    (package / "api" / "system" / "root.py").unlink()
+    before = generate.tree(package)
+
+    result = run_make(scratch_repo, "check-generated", f"VENV={venv_dir}")
+
+    assert result.returncode != 0, result.stdout + result.stderr
+    drift = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
+    # Exactly the three changes: the scratch copy is not a git repository, so every other file
+    # is "not committed" - in sync is what counts, not git status.
+    assert drift == [
+        "missing api/system/root.py",
+        "extra   models/error_detail.py.orig",
+        "changed models/error_detail.py",
+    ]
+    assert "matches" not in result.stdout
+    assert generate.tree(package) == before  # the edit, the extra file and the gap all survive
+
+
+def _path_without(*tools: str) -> str:
+    """PATH minus every directory that holds one of ``tools``."""
+    keep = [
+        entry
+        for entry in os.environ.get("PATH", "").split(os.pathsep)
+        if entry and not any(shutil.which(tool, path=entry) for tool in tools)
+    ]
+    return os.pathsep.join(keep)
+
+
+def test_generate_without_the_tools_fails_before_deleting_anything(
+    scratch_repo: Path, tmp_path: Path, run_make: MakeRunner
+) -> None:
+    # A venv with a Python but without the dev extra (what `make demo` leaves behind).
+    bare = tmp_path / "bare-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    env = {**os.environ, "PATH": _path_without("openapi-python-client", "ruff")}
+    before = generate.tree(scratch_repo / GENERATED)
+
+    result = run_make(scratch_repo, "generate", f"VENV={bare}", env=env)
+
+    assert result.returncode != 0
+    assert "openapi-python-client is not on PATH (need openapi-python-client==" in result.stderr
+    assert "ruff is not on PATH" in result.stderr
+    assert "make install" in result.stderr and "nothing was changed" in result.stderr
+    assert generate.tree(scratch_repo / GENERATED) == before
+
+
+def test_generate_without_a_venv_fails_before_deleting_anything(
+    scratch_repo: Path, tmp_path: Path, run_make: MakeRunner
+) -> None:
+    before = generate.tree(scratch_repo / GENERATED)
+    result = run_make(scratch_repo, "generate", f"VENV={tmp_path / 'no-venv'}")
+    assert result.returncode != 0
+    assert "run 'make install' first (nothing was changed)" in result.stderr
+    assert generate.tree(scratch_repo / GENERATED) == before
+
+
+def test_a_wrong_tool_version_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for tool, version in (("openapi-python-client", "0.1.0"), ("ruff", "9.9.9")):
+        script = fake / tool
+        script.write_text(f"#!/bin/sh\necho '{tool} version: {version}'\n")
+        script.chmod(0o755)
+    with pytest.raises(generate.ToolError) as caught:
+        generate.require_tools(ROOT, env={"PATH": str(fake)})
+    pins = generate.pinned_versions(ROOT)
+    message = str(caught.value)
+    assert (
+        f"openapi-python-client 0.1.0 is on PATH, but pyproject.toml pins {pins['openapi-python-client']}"
+        in message
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "warning" not in (result.stdout + result.stderr).lower()
-    return output
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and not IGNORED_PARTS.intersection(path.relative_to(root).parts)
-    }
-
-
-def _differences(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[str]:
-    missing = sorted(set(expected) - set(actual))
-    extra = sorted(set(actual) - set(expected))
-    changed = sorted(name for name in set(expected) & set(actual) if expected[name] != actual[name])
-    return [f"missing {n}" for n in missing] + [f"extra {n}" for n in extra] + changed
-
-
-@pytest.fixture(scope="module")
-def committed_tree() -> dict[str, bytes]:
-    tree = _tree(GENERATED)
-    assert "api/futures/retrieve_future.py" in tree
-    return tree
-
-
-@pytest.fixture(scope="module")
-def regenerated_tree(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return _tree(_generate(ROOT / "openapi.yaml", tmp_path_factory.mktemp("regen")))
-
-
-@pytest.fixture(scope="module")
-def edited_spec_tree(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    workdir = tmp_path_factory.mktemp("edited")
-    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    spec["components"]["schemas"]["ErrorDetail"]["properties"]["hint"] = {
-        "type": "string",
-        "description": "An edit the committed client does not know about.",
-    }
-    edited = workdir / "openapi.yaml"
-    edited.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return _tree(_generate(edited, workdir / "out"))
-
-
-def test_regenerating_from_the_spec_reproduces_generated_exactly(
-    committed_tree: dict[str, bytes], regenerated_tree: dict[str, bytes]
-) -> None:
-    assert _differences(committed_tree, regenerated_tree) == []
-
-
-def test_a_spec_edit_is_detected_as_drift(
-    committed_tree: dict[str, bytes], edited_spec_tree: dict[str, bytes]
-) -> None:
-    drift = _differences(committed_tree, edited_spec_tree)
-    assert "models/error_detail.py" in drift
-    assert b"hint" in edited_spec_tree["models/error_detail.py"]
+    assert f"ruff 9.9.9 is on PATH, but pyproject.toml pins {pins['ruff']}" in message

@@ -5,8 +5,10 @@ server does - the same checks ``make contract`` runs against a deployment (``scr
 all built-in checks, the documented tolerances in ``scripts/schemathesis.toml`` and the documented
 input leniency in ``scripts/contract_hooks.py``).
 
-* ``test_operation_conforms``: positive and negative cases for every training-server operation
-  except the ones with outside side effects (tags ``inference``/``sampling``, ``sleep``/``wake_up``).
+* ``test_operation_conforms[<operationId>]``: the examples, coverage and fuzzing phases (positive
+  and negative cases) for every training-server operation except the ones with outside side
+  effects (tags ``inference``/``sampling``, ``sleep``/``wake_up``) - one test id per operation,
+  taken from openapi.yaml, so ``-k forward_backward`` runs one and a failure names its route.
 * ``test_state_machine_follows_the_links``: schemathesis' state machine built from the spec's links
   (submit -> ``retrieve_future`` -> ``load_weights``/``weights_info``).
 * ``test_scripted_training_chain``: the links cannot reach list_checkpoints -> delete_checkpoint, so
@@ -22,23 +24,25 @@ database, a 0.2 s long-poll; well under a minute on 2 cores.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import api_inventory
+import contract_hooks
 import httpx
 import pytest
+import regen_report
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.config import SchemathesisConfig
+from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.generation.stateful import run_state_machine_as_test
+from schemathesis.pytest._test_builder import build_operation_test
 
 pytestmark = [pytest.mark.contract, pytest.mark.usefixtures("scratch_cwd")]
 
@@ -73,21 +77,6 @@ STATEFUL_SETTINGS = settings(
 )
 
 
-def _load_script(name: str, filename: str) -> ModuleType:
-    """Import a file from scripts/ (not a package) under a stable module name."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / filename)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-contract_hooks = _load_script("xorl_contract_hooks", "contract_hooks.py")
-
-
 def load_contract_schema(base_url: str | None = None) -> Any:
     """openapi.yaml with the contract config, selection and hooks of ``scripts/contract.py``.
 
@@ -106,13 +95,50 @@ def load_contract_schema(base_url: str | None = None) -> Any:
 
 
 schema = load_contract_schema()
+OPERATIONS = api_inventory.operations(api_inventory.load_spec(SPEC_PATH))
+#: The operations `make contract` checks by default, in the spec's order.
+SELECTED = [
+    op
+    for op in OPERATIONS.values()
+    if op.tag not in EXCLUDED_TAGS and op.operation_id not in EXCLUDED_OPERATIONS
+]
 
 
-@schema.parametrize()  # type: ignore[untyped-decorator,unused-ignore]
-@FUZZ_SETTINGS
-def test_operation_conforms(case: Any, local_server_url: str) -> None:
-    """All checks (status, content type, schema, negative/positive data, ...), never a hang."""
-    case.call_and_validate(base_url=local_server_url, timeout=REQUEST_TIMEOUT)
+@pytest.fixture(scope="module")
+def served_locally() -> set[str]:
+    """operationIds the local server has a route for."""
+    return regen_report.local_server_serves(OPERATIONS)
+
+
+@pytest.mark.parametrize("operation_id", [op.operation_id for op in SELECTED])
+def test_operation_conforms(
+    operation_id: str, local_server_url: str, served_locally: set[str]
+) -> None:
+    """All checks (status, content type, schema, negative/positive data, ...), never a hang.
+
+    One test per operation instead of schemathesis' pytest plugin, whose items all share one
+    test id: built by the same builder the plugin uses, with the config's phases and checks.
+    """
+    spec_operation = OPERATIONS[operation_id]
+    if operation_id not in served_locally:
+        pytest.fail(
+            f"the local server has no route for {spec_operation.label} ({operation_id}); add it "
+            "to xorl_client/local/app.py (`make regen-report` lists every gap)"
+        )
+    operation = schema[spec_operation.path][spec_operation.method]
+
+    def check(case: Any) -> None:
+        case.call_and_validate(base_url=local_server_url, timeout=REQUEST_TIMEOUT)
+
+    test = build_operation_test(
+        config=schema.config,
+        operation=operation,
+        test_func=check,
+        given_kwargs={},
+        feedback=FeedbackSources(),
+        explicit_settings=FUZZ_SETTINGS,
+    )
+    test()
 
 
 def test_all_checks_are_enabled() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import api_inventory
 import pytest
 import schemathesis
 import yaml
@@ -15,56 +17,9 @@ from openapi_spec_validator import validate
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
 
-# docs/architecture.md, "Naming contract between openapi.yaml and the facade".
-NAMING_CONTRACT = {
-    "training": {"forward_backward", "forward", "optim_step", "abort_gradient_epoch"},
-    "futures": {"retrieve_future"},
-    "models": {
-        "create_model",
-        "unload_model",
-        "create_session",
-        "session_heartbeat",
-        "kill_session",
-        "session_info",
-    },
-    "weights": {
-        "save_weights",
-        "load_weights",
-        "save_weights_for_sampler",
-        "list_checkpoints",
-        "delete_checkpoint",
-        "weights_info",
-        "training_runs",
-    },
-    "inference": {
-        "add_inference_endpoint",
-        "list_inference_endpoints",
-        "remove_inference_endpoint",
-        "sync_inference_weights",
-        "set_sync_quantization",
-        "create_sampling_session",
-    },
-    "system": {"health", "healthz", "root", "sleep", "wake_up"},
-    "sampling": {
-        "generate",
-        "sglang_health",
-        "chat_completions",
-        "load_lora_adapter",
-        "unload_lora_adapter",
-        "flush_cache",
-    },
-}
-ASYNC_OPERATIONS = {
-    "create_model",
-    "unload_model",
-    "forward",
-    "forward_backward",
-    "optim_step",
-    "abort_gradient_epoch",
-    "save_weights",
-    "load_weights",
-    "save_weights_for_sampler",
-}
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+OPERATIONS = api_inventory.operations(api_inventory.load_spec(SPEC_PATH))
+ASYNC_OPERATIONS = {op_id for op_id, op in OPERATIONS.items() if op.answers_future}
 RETRIEVE_FUTURE_ORDER = [
     "TryAgainResponse",
     "RequestFailedResponse",
@@ -105,15 +60,14 @@ def test_openapi_spec_validator_accepts_the_spec(spec: dict[str, Any]) -> None:
     validate(spec)
 
 
-def test_schemathesis_loads_the_spec() -> None:
+def test_schemathesis_loads_every_operation_of_the_spec() -> None:
     schema = schemathesis.openapi.from_path(str(SPEC_PATH))
     labels = {op.ok().label for op in schema.get_all_operations()}
-    assert "POST /api/v1/retrieve_future" in labels
-    assert "POST /generate" in labels
-    assert len(labels) == 35
+    assert labels == {op.label for op in OPERATIONS.values()}
 
 
 def test_schemathesis_state_machine_follows_the_future_links() -> None:
+    assert {"forward_backward", "optim_step", "save_weights"} <= ASYNC_OPERATIONS
     schema = schemathesis.openapi.from_path(str(SPEC_PATH))
     machine = schema.as_state_machine()
     rules = [name for name in vars(machine) if not name.startswith("RANDOM__")]
@@ -125,20 +79,44 @@ def test_schemathesis_state_machine_follows_the_future_links() -> None:
     assert any("___200_weights_info__POST_api_v1_weights_info" in name for name in rules)
 
 
-def test_tags_and_operation_ids_follow_the_naming_contract(spec: dict[str, Any]) -> None:
-    operations = _operations(spec)
-    by_tag: dict[str, set[str]] = {}
-    for operation_id, (_, _, operation) in operations.items():
+def _documented_naming_table() -> list[str]:
+    """The table under docs/architecture.md's "Naming contract" heading, as its lines."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    section = text.split("## Naming contract between openapi.yaml and the facade", 1)[1]
+    lines = section.strip().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return lines[start:end]
+
+
+def test_every_operation_has_exactly_one_declared_tag(spec: dict[str, Any]) -> None:
+    declared = api_inventory.tags(spec)
+    for operation_id, (_, _, operation) in _operations(spec).items():
         assert len(operation["tags"]) == 1, operation_id
-        by_tag.setdefault(operation["tags"][0], set()).add(operation_id)
-    assert by_tag == NAMING_CONTRACT
-    assert [tag["name"] for tag in spec["tags"]] == list(NAMING_CONTRACT)
+        assert operation["tags"][0] in declared, operation_id
+    used = {op.tag for op in OPERATIONS.values()}
+    assert set(declared) == used  # no tag without operations
 
 
-def test_training_server_routes_are_the_29_public_ones(spec: dict[str, Any]) -> None:
-    training_paths = {path for path, item in spec["paths"].items() if "servers" not in item}
-    assert len(training_paths) == 29
-    assert "/sync_inference_weights" not in spec["paths"]  # the hidden alias stays out
+def test_the_architecture_naming_table_is_the_spec(spec: dict[str, Any]) -> None:
+    """docs/architecture.md lists every tag and operationId; regenerate it when the spec grows."""
+    expected = api_inventory.naming_table(spec)
+    assert _documented_naming_table() == expected, (
+        "docs/architecture.md's naming table is out of date; replace it with the output of "
+        "`python scripts/api_inventory.py --naming-table`:\n" + "\n".join(expected)
+    )
+
+
+def test_each_operation_has_its_generated_module_under_its_tag() -> None:
+    """The facade imports ``xorl_openapi.api.<tag>.<operationId>`` (docs/architecture.md)."""
+    for op in OPERATIONS.values():
+        module = importlib.import_module(f"xorl_openapi.api.{op.tag}.{op.operation_id}")
+        assert callable(module.asyncio_detailed), op.operation_id
+
+
+def test_the_hidden_sync_alias_stays_out(spec: dict[str, Any]) -> None:
+    assert "/sync_inference_weights" not in spec["paths"]  # include_in_schema=False on the server
+    assert "/api/v1/sync_inference_weights" in spec["paths"]
 
 
 def test_sampling_routes_live_on_the_inference_server(spec: dict[str, Any]) -> None:

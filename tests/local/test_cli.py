@@ -96,3 +96,62 @@ def test_serve_reports_a_bad_setting_without_a_traceback(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "port must be in 0..65535" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "xorl_client.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_version_is_the_package_version() -> None:
+    import xorl_client
+
+    result = cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"xorl-client {xorl_client.__version__}"
+
+
+def test_serve_help_shows_the_defaults() -> None:
+    result = cli("serve", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())  # argparse wraps lines
+    for default in ("(default: 6000)", "(default: 127.0.0.1)", "(default: outputs)"):
+        assert default in text
+    assert "(default: 45.0)" in text and "(default: warning)" in text
+    assert "--access-log" in text
+
+
+def test_an_unknown_serve_option_prints_the_serve_usage() -> None:
+    result = cli("serve", "--bogus")
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: xorl-client serve ")
+    assert "xorl-client serve: error: unrecognized arguments: --bogus" in result.stderr
+
+
+def test_log_level_is_case_insensitive(tmp_path: Path) -> None:
+    proc, url = start(tmp_path, "--log-level", "INFO")
+    try:
+        assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    assert "invalid choice" not in (proc.stdout.read() if proc.stdout else "")
+
+
+def test_access_log_prints_one_line_per_request(tmp_path: Path) -> None:
+    proc, url = start(tmp_path, "--access-log")
+    try:
+        assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+        assert httpx.get(f"{url}/api/v1/session_info", timeout=10).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.stdout is not None
+    log = proc.stdout.read()  # stderr is merged into stdout by start()
+    assert re.search(r'"GET /health HTTP/1\.1" 200', log), log
+    assert re.search(r'"GET /api/v1/session_info HTTP/1\.1" 200', log), log

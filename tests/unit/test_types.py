@@ -140,7 +140,7 @@ def test_to_numpy_without_numpy_raises_missing_dependency(monkeypatch: pytest.Mo
     with pytest.raises(MissingDependencyError) as info:
         TensorData([1.0]).to_numpy()
     assert info.value.extra == "numpy"
-    assert "xorl-client[numpy]" in str(info.value)
+    assert "Install it with: pip install" in str(info.value) and '[numpy]"' in str(info.value)
 
 
 class _TinkerTensor:

@@ -1,6 +1,6 @@
 """The local reference server: the xorl wire protocol on one CPU with a tiny real model.
 
-It speaks the real xorl training server's HTTP API (the 29 routes, two-phase futures with
+It speaks the real xorl training server's HTTP API (the training routes of openapi.yaml, two-phase futures with
 long-poll, ``seq_id`` scheduling, sessions in full-weight or LoRA mode, ``xorl://`` checkpoints,
 the real status codes and error texts) plus the inference server's routes on the same port
 (SGLang's ``/generate`` with batches, prompt logprobs and routed experts,

@@ -8,6 +8,7 @@ has completed and the socket accepts connections.
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import socket
 import sys
@@ -57,8 +58,10 @@ class _Server(uvicorn.Server):  # type: ignore[misc]
             self._on_ready()
 
 
-def _uvicorn_config(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Config:
-    return uvicorn.Config(
+def _uvicorn_config(
+    app: FastAPI, host: str, port: int, log_level: str, *, access_log: bool = False
+) -> uvicorn.Config:
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -69,8 +72,12 @@ def _uvicorn_config(app: FastAPI, host: str, port: int, log_level: str) -> uvico
         timeout_keep_alive=30,
         # A parked long-poll must not hold a shutdown for up to long_poll_timeout.
         timeout_graceful_shutdown=2,
-        access_log=False,
+        access_log=access_log,
     )
+    if access_log:
+        # uvicorn writes request lines at INFO; asked for them, show them at any --log-level.
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    return config
 
 
 @contextlib.contextmanager
@@ -119,11 +126,16 @@ def serve_in_thread(
 
 
 def run(
-    config: LocalServerConfig | None = None, *, log_level: str = "info", out: Any = None
+    config: LocalServerConfig | None = None,
+    *,
+    log_level: str = "info",
+    access_log: bool = False,
+    out: Any = None,
 ) -> None:
     """Serve in the foreground until SIGINT/SIGTERM (uvicorn handles both gracefully).
 
-    Prints ``xorl local server ready at <url>`` once the socket accepts connections.
+    Prints ``xorl local server ready at <url>`` once the socket accepts connections;
+    ``access_log`` adds one stderr line per HTTP request.
     """
     config = config or LocalServerConfig()
     stream = out or sys.stdout
@@ -139,7 +151,10 @@ def run(
             flush=True,
         )
 
-    server = _Server(_uvicorn_config(create_app(config), config.host, port, log_level), announce)
+    uvicorn_config = _uvicorn_config(
+        create_app(config), config.host, port, log_level, access_log=access_log
+    )
+    server = _Server(uvicorn_config, announce)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the
     # handler that was installed before it; make SIGTERM end like Ctrl-C (KeyboardInterrupt,
     # exit status 0 from the CLI) instead of killing the process with status 143.

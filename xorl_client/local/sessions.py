@@ -52,6 +52,8 @@ MODEL_ID_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$")
 
 #: Server-wide LoRA settings a session may repeat but not change (reference §9.6).
 _SERVER_LORA_SETTINGS: dict[str, Any] = {"lora_target_modules": None, "lora_dropout": 0.0}
+#: Tinker aliases that reach the normaliser as extra keys (sent next to their target).
+_LORA_ALIASES = ("rank", "alpha")
 #: optimizer_kwargs keys the real normaliser hoists into the config / drops.
 _HOISTED_KWARGS = {
     "learning_rate": "learning_rate",
@@ -236,17 +238,29 @@ class SessionManager:
         """Normalise per-session overrides into a spec (LoRA mode), with the real messages."""
         rank, alpha = self.config.lora_rank, self.config.lora_alpha
         if lora_config is not None:
+            if lora_config.lora_rank is not None:
+                rank = lora_config.lora_rank
+            if lora_config.lora_alpha is not None:
+                alpha = lora_config.lora_alpha
             for key, value in (lora_config.model_extra or {}).items():
+                if key in _LORA_ALIASES:
+                    # Sent next to its target: like xorl, which renames the aliases after
+                    # validation, the alias wins (and only now is its value checked).
+                    try:
+                        number = int(value)
+                    except (TypeError, ValueError) as exc:
+                        raise SessionError(str(exc)) from None
+                    if key == "rank":
+                        rank = number
+                    else:
+                        alpha = number
+                    continue
                 server_value = _SERVER_LORA_SETTINGS.get(key)
                 if value != server_value:
                     raise SessionError(
                         "Per-session LoRA config may only override rank and alpha. Unsupported "
                         f"override for '{key}': {value!r} (server={server_value!r})."
                     )
-            if lora_config.lora_rank is not None:
-                rank = lora_config.lora_rank
-            if lora_config.lora_alpha is not None:
-                alpha = lora_config.lora_alpha
         if rank <= 0:
             raise SessionError(f"Requested lora_rank={rank} must be a positive integer.")
         if alpha <= 0:

@@ -21,8 +21,11 @@ class LoRAConfigRequest:
         Attributes:
             lora_rank (int | None | Unset):
             lora_alpha (int | None | Unset):
-            rank (int | None | Unset): Tinker alias of `lora_rank`.
-            alpha (int | None | Unset): Tinker alias of `lora_alpha`.
+            rank (int | None | Unset): Tinker alias of `lora_rank`. Sent together with `lora_rank`, the server uses this one
+                (only `lora_rank`'s type is checked at HTTP level; this value when the session is built).
+            alpha (int | None | Unset): Tinker alias of `lora_alpha`. Sent together with `lora_alpha`, the server uses this
+                one
+                (only `lora_alpha`'s type is checked at HTTP level; this value when the session is built).
     """
 
     lora_rank: int | None | Unset = UNSET

@@ -21,7 +21,9 @@ T = TypeVar("T", bound="OptimizerConfigRequest")
 class OptimizerConfigRequest:
     """Per-session optimizer (LoRA mode). Unset fields come from the server train config (adamw,
     lr 1e-5, weight_decay 0.01, bf16, betas [0.9, 0.95], eps 1e-8). Extra keys are kept
-    (`lr` is accepted as an alias of `learning_rate`).
+    (`lr` is accepted as an alias of `learning_rate`). The bounds below (`learning_rate` > 0,
+    `weight_decay` >= 0, two `betas`) are checked when the session is built: create_model
+    answers 200 and the request fails inside the create_model future.
 
         Attributes:
             type_ (None | OptimizerType | Unset):

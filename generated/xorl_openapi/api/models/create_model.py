@@ -87,7 +87,8 @@ def sync_detailed(
     reserved initial checkpoint `000000`. Idempotent for an identical spec. Only the id syntax is
     checked synchronously (400); everything else fails inside the future (category "server"):
     base-model mismatch, full-weight multi-tenancy, overrides in full-weight mode, an existing id
-    with a different spec, rank above the server maximum, unsupported override keys.
+    with a different spec, rank above the server maximum, unsupported override keys, optimizer
+    values out of bounds (`betas` not two numbers, `learning_rate` <= 0, `weight_decay` < 0).
     Removed configuration keys anywhere in the body (`zorl*`, `enable_zorl`, `fp8_cfg`,
     `adapter_gradient_ownership_*`, `externalize_r3_payloads`, `keep_r3_payloads`) -> 422.
     Result: `CreateModelResponse`.
@@ -125,7 +126,8 @@ def sync(
     reserved initial checkpoint `000000`. Idempotent for an identical spec. Only the id syntax is
     checked synchronously (400); everything else fails inside the future (category "server"):
     base-model mismatch, full-weight multi-tenancy, overrides in full-weight mode, an existing id
-    with a different spec, rank above the server maximum, unsupported override keys.
+    with a different spec, rank above the server maximum, unsupported override keys, optimizer
+    values out of bounds (`betas` not two numbers, `learning_rate` <= 0, `weight_decay` < 0).
     Removed configuration keys anywhere in the body (`zorl*`, `enable_zorl`, `fp8_cfg`,
     `adapter_gradient_ownership_*`, `externalize_r3_payloads`, `keep_r3_payloads`) -> 422.
     Result: `CreateModelResponse`.
@@ -158,7 +160,8 @@ async def asyncio_detailed(
     reserved initial checkpoint `000000`. Idempotent for an identical spec. Only the id syntax is
     checked synchronously (400); everything else fails inside the future (category "server"):
     base-model mismatch, full-weight multi-tenancy, overrides in full-weight mode, an existing id
-    with a different spec, rank above the server maximum, unsupported override keys.
+    with a different spec, rank above the server maximum, unsupported override keys, optimizer
+    values out of bounds (`betas` not two numbers, `learning_rate` <= 0, `weight_decay` < 0).
     Removed configuration keys anywhere in the body (`zorl*`, `enable_zorl`, `fp8_cfg`,
     `adapter_gradient_ownership_*`, `externalize_r3_payloads`, `keep_r3_payloads`) -> 422.
     Result: `CreateModelResponse`.
@@ -194,7 +197,8 @@ async def asyncio(
     reserved initial checkpoint `000000`. Idempotent for an identical spec. Only the id syntax is
     checked synchronously (400); everything else fails inside the future (category "server"):
     base-model mismatch, full-weight multi-tenancy, overrides in full-weight mode, an existing id
-    with a different spec, rank above the server maximum, unsupported override keys.
+    with a different spec, rank above the server maximum, unsupported override keys, optimizer
+    values out of bounds (`betas` not two numbers, `learning_rate` <= 0, `weight_decay` < 0).
     Removed configuration keys anywhere in the body (`zorl*`, `enable_zorl`, `fp8_cfg`,
     `adapter_gradient_ownership_*`, `externalize_r3_payloads`, `keep_r3_payloads`) -> 422.
     Result: `CreateModelResponse`.
