@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(more)} more steps: eval loss {resumed_eval:.4f} -> {after:.4f}")
 
         rest = service.create_rest_client()
-        for ckpt in rest.list_checkpoints(resumed.model_id).result():
+        for ckpt in rest.list_checkpoints(resumed.model_id).result().checkpoints:
             print(f"  {ckpt.checkpoint_type:8s} {ckpt.path}")
     return 0 if losses[-1] < losses[0] and resumed_eval == eval_loss else 1
 

@@ -11,17 +11,24 @@ Everything users need is importable from here::
         print(fb.result().loss, op.result().step)
 
 Importing the package never imports numpy, transformers or torch.
+
+Code written for the official xorl-client runs unchanged: its names, signatures and result
+shapes all work here (``docs/compatibility.md`` lists them and the few deliberate
+differences).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import types
 from ._config import ClientConfig
 from ._polling import QueueStateEvent
 from .byte_tokenizer import ByteTokenizer
 from .errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
+    AuthenticationError,
     BadRequestError,
     ConfigurationError,
     ConflictError,
@@ -34,12 +41,14 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     RequestFailedError,
+    RetryableException,
     TransportError,
     UnprocessableEntityError,
+    XorlClientError,
     XorlError,
 )
 from .futures import APIFuture
-from .rest import DeleteCheckpointResult, RestClient
+from .rest import RestClient
 from .rl import build_rl_datum, group_advantages
 from .sampling import BatchSampleResult, SamplingClient
 from .service import ServiceClient
@@ -47,26 +56,43 @@ from .training import TrainingClient
 from .types import (
     AbortGradientEpochOutput,
     AdamParams,
+    Checkpoint,
     CheckpointInfo,
+    CheckpointsListResponse,
+    Cursor,
     Datum,
+    DedicatedEndpointConfig,
+    DeleteCheckpointResponse,
+    DeleteCheckpointResult,
     EncodedTextChunk,
     ForwardBackwardOutput,
+    ImageAssetPointerChunk,
+    ImageChunk,
     LoadWeightsResponse,
+    LoraConfig,
     LossFnOutput,
     ModelInput,
+    ModelInputChunk,
     OptimStepOutput,
+    OptimStepResponse,
     QueueState,
+    QueueStateObserver,
     SampledSequence,
     SampleResponse,
     SamplingParams,
     SaveWeightsForSamplerResponse,
     SaveWeightsResponse,
     SessionInfo,
+    StrictBase,
     SyncInferenceWeightsResult,
+    SyncWeightsResponse,
     TensorData,
     TrainingRun,
     TrainingRunsPage,
+    TrainingRunsResponse,
+    UpdateDedicatedEndpointResponse,
     WeightsInfo,
+    WeightsInfoResponse,
 )
 
 try:
@@ -76,38 +102,52 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "APIConnectionError",
+    "APIError",
     "APIFuture",
     "APIStatusError",
     "APITimeoutError",
     "AbortGradientEpochOutput",
     "AdamParams",
+    "AuthenticationError",
     "BadRequestError",
     "BatchSampleResult",
     "ByteTokenizer",
+    "Checkpoint",
     "CheckpointInfo",
+    "CheckpointsListResponse",
     "ClientConfig",
     "ConfigurationError",
     "ConflictError",
+    "Cursor",
     "DataValidationError",
     "Datum",
+    "DedicatedEndpointConfig",
+    "DeleteCheckpointResponse",
     "DeleteCheckpointResult",
     "EncodedTextChunk",
     "ForwardBackwardOutput",
     "FutureCancelledError",
     "FutureExpiredError",
+    "ImageAssetPointerChunk",
+    "ImageChunk",
     "InternalServerError",
     "LoadWeightsResponse",
+    "LoraConfig",
     "LossFnOutput",
     "MissingDependencyError",
     "ModelInput",
+    "ModelInputChunk",
     "NotFoundError",
     "OptimStepOutput",
+    "OptimStepResponse",
     "PermissionDeniedError",
     "QueueState",
     "QueueStateEvent",
+    "QueueStateObserver",
     "RateLimitError",
     "RequestFailedError",
     "RestClient",
+    "RetryableException",
     "SampleResponse",
     "SampledSequence",
     "SamplingClient",
@@ -116,16 +156,23 @@ __all__ = [
     "SaveWeightsResponse",
     "ServiceClient",
     "SessionInfo",
+    "StrictBase",
     "SyncInferenceWeightsResult",
+    "SyncWeightsResponse",
     "TensorData",
     "TrainingClient",
     "TrainingRun",
     "TrainingRunsPage",
+    "TrainingRunsResponse",
     "TransportError",
     "UnprocessableEntityError",
+    "UpdateDedicatedEndpointResponse",
     "WeightsInfo",
+    "WeightsInfoResponse",
+    "XorlClientError",
     "XorlError",
     "__version__",
     "build_rl_datum",
     "group_advantages",
+    "types",
 ]

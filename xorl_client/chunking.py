@@ -61,7 +61,7 @@ def estimate_datum_bytes(d: Datum) -> int:
     >>> estimate_datum_bytes(Datum([1, 2, 3], {"target_tokens": [2, 3, 4]}))
     154
     """
-    total = _DATUM_OVERHEAD + _INT_BYTES * sum(len(c.tokens) for c in d.model_input.chunks)
+    total = _DATUM_OVERHEAD + _INT_BYTES * len(d.model_input.ids())
     for td in d.loss_fn_inputs.values():
         per = _INT_BYTES if td.dtype.startswith(("int", "uint")) else _FLOAT_BYTES
         total += _FIELD_OVERHEAD + per * len(td.data)
@@ -235,9 +235,11 @@ def merge_outputs(
             merged_outs: list[LossFnOutput] = []
             for o in outputs:
                 for out in o.loss_fn_outputs:
-                    merged_outs.append({**out, "loss": TensorData([combined], "float32", None)})
+                    merged_outs.append(
+                        LossFnOutput.from_wire({**out, "loss": TensorData([combined], "float32")})
+                    )
         else:
-            merged_outs = [{"loss": TensorData([combined], "float32", None)}]
+            merged_outs = [LossFnOutput(loss=TensorData([combined], "float32"))]
             keep_extras = False
         output_type = "single_loss"
     else:
