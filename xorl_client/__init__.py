@@ -19,7 +19,7 @@ differences).
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import types
+from . import exceptions, types
 from ._config import ClientConfig
 from ._polling import QueueStateEvent
 from .byte_tokenizer import ByteTokenizer
@@ -173,6 +173,7 @@ __all__ = [
     "XorlError",
     "__version__",
     "build_rl_datum",
+    "exceptions",
     "group_advantages",
     "types",
 ]

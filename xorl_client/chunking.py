@@ -10,8 +10,8 @@ Merging follows the server's ``name:reduction`` metric convention (§8.6):
 
 * ``:sum`` sums, ``:mean`` is the mean weighted by each chunk's datum count, ``:min`` and
   ``:max`` take the min / max (any other suffix is treated as ``:mean``);
-* keys without a suffix: names ending ``_min`` / ``_max`` → min / max, ``valid_tokens`` and
-  ``execution_time`` (the un-suffixed ``forward`` spellings) → sum, anything else →
+* keys without a suffix: names ending ``_min`` / ``_max`` → min / max, ``valid_tokens``,
+  ``is_valid_tokens`` and ``execution_time`` (counts and times) → sum, anything else →
   weighted mean;
 * non-numeric values (nested objects such as ``expert_load_summary``) → the last chunk's.
 
@@ -103,6 +103,10 @@ def split_batch(
     return chunks
 
 
+# Un-suffixed keys that are counts or times (the official client sums these three too).
+_SUMMED_KEYS = frozenset({"valid_tokens", "is_valid_tokens", "execution_time"})
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -116,7 +120,7 @@ def _reduction(key: str) -> str:
         return "min"
     if key.endswith("_max"):
         return "max"
-    if key in ("valid_tokens", "execution_time"):
+    if key in _SUMMED_KEYS:
         return "sum"
     return "mean"
 

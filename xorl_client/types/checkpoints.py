@@ -183,9 +183,9 @@ class TrainingRun(XorlModel):
     base_model: str
     model_owner: str = "local"
     is_lora: bool = False
+    last_request_time: str = ""
     corrupted: bool = False
     lora_rank: int | None = None
-    last_request_time: str = ""
     last_checkpoint: CheckpointInfo | None = None
     last_sampler_checkpoint: CheckpointInfo | None = None
     user_metadata: dict[str, Any] | None = None

@@ -104,6 +104,8 @@ class SamplingParams(XorlModel):
                 "same setting; give one",
                 "one seed",
             )
+        # one setting, two names: both read the same value
+        self.seed = self.sampling_seed = self.effective_seed
         _check_int("routed_experts_start_len", self.routed_experts_start_len, low=0, optional=False)
         _check_int("chat_logprob_start_len", self.chat_logprob_start_len, low=0, optional=True)
         for flag in (
@@ -234,6 +236,21 @@ class SampleResponse(XorlModel):
     meta_info: dict[str, Any] | None = field(default=None, compare=False)
     prompt_logprobs: list[float | None] | None = None
     topk_prompt_logprobs: list[list[tuple[int, float]] | None] | None = None
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> SampleResponse:
+        """Parse the :meth:`to_dict` form back (the sequences become :class:`SampledSequence`)."""
+        topk = d.get("topk_prompt_logprobs")
+        return cls(
+            sequences=[SampledSequence.from_dict(s) for s in d.get("sequences") or []],
+            meta_info=d.get("meta_info"),
+            prompt_logprobs=d.get("prompt_logprobs"),
+            topk_prompt_logprobs=(
+                None
+                if topk is None
+                else [None if r is None else [(int(t), float(v)) for t, v in r] for r in topk]
+            ),
+        )
 
     @property
     def text(self) -> str:

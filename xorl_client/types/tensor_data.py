@@ -103,7 +103,7 @@ class TensorData(XorlModel):
         return cls(values, dtype or _infer_dtype(values), [len(values)])
 
     @classmethod
-    def from_numpy(cls, arr: Any, dtype: str | None = None) -> TensorData:
+    def from_numpy(cls, array: Any, dtype: str | None = None) -> TensorData:
         """A tensor from a numpy array (any rank), converted once with ``tolist()``.
 
         ``dtype`` (e.g. ``"int64"``) overrides the recorded dtype; a float array asked to be
@@ -114,6 +114,7 @@ class TensorData(XorlModel):
         TensorData(data=[1, 2, 3, 4, 5, 6], dtype='int64', shape=[2, 3])
         """
         np = _numpy_module()
+        arr = array
         if np is None or not isinstance(arr, np.ndarray):
             raise DataValidationError(
                 f"TensorData.from_numpy() needs a numpy.ndarray, not {type(arr).__name__}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from xorl_client.types._base import XorlModel
@@ -23,7 +23,7 @@ class EndpointSyncResult(XorlModel):
     port: int
     success: bool
     message: str = ""
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_wire(cls, d: Mapping[str, Any]) -> EndpointSyncResult:
@@ -40,6 +40,9 @@ class EndpointSyncResult(XorlModel):
         if key in self.raw:
             return self.raw[key]
         return getattr(self, key)
+
+    def _dump_fields(self) -> dict[str, Any]:
+        return _with_raw(self)
 
 
 @dataclass(slots=True)
@@ -61,7 +64,7 @@ class SyncInferenceWeightsResult(XorlModel):
     timing_breakdown: dict[str, float] = field(default_factory=dict)
     p2p_rank_summaries: list[dict[str, Any]] = field(default_factory=list)
     flush_cache: bool = False
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_wire(cls, d: Mapping[str, Any]) -> SyncInferenceWeightsResult:
@@ -84,6 +87,9 @@ class SyncInferenceWeightsResult(XorlModel):
             raw=dict(d),
         )
 
+    def _dump_fields(self) -> dict[str, Any]:
+        return _with_raw(self)
+
     @property
     def throughput_gbps(self) -> float:
         """Gigabytes per second of the transfer (0.0 when no time was measured)."""
@@ -93,3 +99,9 @@ class SyncInferenceWeightsResult(XorlModel):
 
 
 SyncWeightsResponse = SyncInferenceWeightsResult
+
+
+def _with_raw(obj: EndpointSyncResult | SyncInferenceWeightsResult) -> dict[str, Any]:
+    """Every key the server sent, then the typed fields (``raw`` itself is not repeated)."""
+    typed = {f.name: getattr(obj, f.name) for f in fields(obj) if f.name != "raw"}
+    return {**obj.raw, **typed}
