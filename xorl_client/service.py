@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -26,22 +25,21 @@ import httpx
 
 from . import _runtime
 from ._config import ClientConfig
-from ._polling import QueueStateEvent, wait_for_future
+from ._polling import QueueStateEvent
+from ._sessions import DEFAULT_LORA_RANK, RequestedLora, create_model, load_adapter
 from ._transport import Transport
 from ._twins import blocking_twin, value_twin
 from .compat.adapters import RoutingTransport, queue_state_callback
 from .compat.official import DEFAULT_MODEL_ID
-from .errors import DataValidationError, RequestFailedError, XorlError
+from .errors import DataValidationError
 from .futures import APIFuture
 from .rest import RestClient, checkpoint_id_from_path
 from .sampling import ENV_INFERENCE_BASE_URL, SamplingClient
 from .training import TrainingClient
-from .types import LoraConfig, QueueStateObserver, WeightsInfo
+from .types import LoraConfig, QueueStateObserver
 from .validation import validate_model_id
 
 __all__ = ["ServiceClient"]
-
-DEFAULT_LORA_RANK = 32
 
 
 class ServiceClient:
@@ -152,7 +150,9 @@ class ServiceClient:
         settings are sent: a full-weight server refuses any.
         """
         model_id = validate_model_id(model_id or DEFAULT_MODEL_ID)
-        created = self._create_model({"model_id": model_id, "base_model": base_model})
+        created = create_model(
+            self._transport, {"model_id": model_id, "base_model": base_model}, self._on_queue_state
+        )
         return created.map(
             lambda _: self._training_client(model_id, base_model, is_lora=False, lora_rank=None)
         )
@@ -192,7 +192,7 @@ class ServiceClient:
         }
         if optimizer_config is not None:
             body["optimizer_config"] = dict(optimizer_config)
-        created = self._create_model(body, lora_requested=True)
+        created = create_model(self._transport, body, self._on_queue_state, lora_requested=True)
         return created.map(
             lambda _: self._training_client(model_id, base_model, is_lora=True, lora_rank=rank)
         )
@@ -220,7 +220,7 @@ class ServiceClient:
         then loads the weights. ``base_model``, ``rank`` and ``alpha`` default to the
         checkpoint's; given, they must match it.
         """
-        lora = _RequestedLora(rank, alpha, dropout, target_modules)
+        lora = RequestedLora(rank, alpha, dropout, target_modules)
         return self._restore(checkpoint_path, base_model, lora, model_id, optimizer=False)
 
     def _from_state_with_optimizer_future(
@@ -236,7 +236,7 @@ class ServiceClient:
     ) -> APIFuture[TrainingClient]:
         """Like ``create_training_client_from_state``, restoring optimizer state too, so
         training continues exactly where the checkpoint left off."""
-        lora = _RequestedLora(rank, alpha, dropout, target_modules)
+        lora = RequestedLora(rank, alpha, dropout, target_modules)
         return self._restore(checkpoint_path, base_model, lora, model_id, optimizer=True)
 
     create_training_client_from_state = blocking_twin(
@@ -332,7 +332,7 @@ class ServiceClient:
         body: dict[str, Any] = {"model_path": model_path}
         if model_id is not None:
             body["model_id"] = validate_model_id(model_id)
-        return self._load_adapter(body).map(
+        return load_adapter(self._transport, body).map(
             lambda name: self._own(SamplingClient(url, **named, lora_path=name, **inherited))
         )
 
@@ -370,7 +370,7 @@ class ServiceClient:
         self,
         path: str,
         base_model: str | None,
-        lora: _RequestedLora,
+        lora: RequestedLora,
         model_id: str | None,
         *,
         optimizer: bool,
@@ -392,7 +392,9 @@ class ServiceClient:
         async def run() -> TrainingClient:
             info = await info_future
             body = lora.restore_body(info, base_model)
-            await self._create_model({"model_id": model_id, **body})
+            await create_model(
+                self._transport, {"model_id": model_id, **body}, self._on_queue_state
+            )
             client = self._training_client(
                 model_id, body["base_model"], is_lora=info.is_lora, lora_rank=info.lora_rank
             )
@@ -413,133 +415,3 @@ class ServiceClient:
             lora_rank=lora_rank,
             on_queue_state=self._on_queue_state,
         )
-
-    def _load_adapter(self, body: dict[str, Any]) -> APIFuture[str]:
-        """``create_sampling_session``: load an adapter on the inference endpoints; its name."""
-        from xorl_openapi.api.inference import create_sampling_session
-        from xorl_openapi.models import CreateSamplingSessionRequest
-
-        transport = self._transport
-        deadline = transport.deadline()
-        request = CreateSamplingSessionRequest.from_dict(body)
-
-        async def load() -> str:
-            # Loading an adapter that is already loaded is a no-op on the server, so the call
-            # is safe to resend (idempotent).
-            parsed = await transport.call(
-                create_sampling_session,
-                operation="create_sampling_session",
-                idempotent=True,
-                deadline=deadline,
-                body=request,
-            )
-            answer: dict[str, Any] = parsed.to_dict()
-            name = answer.get("lora_name")
-            if not answer.get("success", True) or not isinstance(name, str) or not name:
-                raise XorlError(
-                    f"create_sampling_session did not load {body['model_path']!r}: "
-                    f"{answer.get('message') or answer}"
-                )
-            return name
-
-        return APIFuture(_runtime.run_coroutine(load()), operation="create_sampling_session")
-
-    def _create_model(
-        self, body: dict[str, Any], *, lora_requested: bool = False
-    ) -> APIFuture[Any]:
-        from xorl_openapi.api.futures import retrieve_future
-        from xorl_openapi.api.models import create_model
-        from xorl_openapi.models import CreateModelRequest
-
-        transport = self._transport
-        deadline = transport.deadline()
-        request = CreateModelRequest.from_dict(body)
-
-        async def run() -> Any:
-            handle = await transport.call(
-                create_model,
-                operation="create_model",
-                idempotent=False,
-                deadline=deadline,
-                body=request,
-            )
-            try:
-                return await wait_for_future(
-                    transport,
-                    str(handle.request_id),
-                    operation="create_model",
-                    deadline=deadline,
-                    retrieve_endpoint=retrieve_future,
-                    on_queue_state=self._on_queue_state,
-                )
-            except RequestFailedError as exc:
-                if lora_requested and "full-weight" in exc.server_message.lower():
-                    exc.add_note(
-                        "This server trains full weights (it was started without LoRA): use "
-                        "create_training_client(base_model) instead of "
-                        "create_lora_training_client."
-                    )
-                raise
-
-        return APIFuture(_runtime.run_coroutine(run()), operation="create_model")
-
-
-@dataclass(frozen=True)
-class _RequestedLora:
-    """LoRA settings given to ``create_training_client_from_state*`` (``None`` = the checkpoint's)."""
-
-    rank: int | None
-    alpha: int | None
-    dropout: float
-    target_modules: list[str] | None
-
-    def check(self) -> None:
-        """Refuse values the server cannot take (bad numbers, a dropout), before sending."""
-        LoraConfig(
-            rank=DEFAULT_LORA_RANK if self.rank is None else self.rank,
-            alpha=self.alpha,
-            dropout=self.dropout,
-            target_modules=self.target_modules,
-        ).to_wire()
-
-    def restore_body(self, info: WeightsInfo, base_model: str | None) -> dict[str, Any]:
-        """The ``create_model`` body recreating the checkpoint's session; given settings must match it."""
-        if base_model is not None and info.base_model and base_model != info.base_model:
-            raise DataValidationError(
-                f"base_model={base_model!r} but the checkpoint was trained on {info.base_model!r}",
-                field="base_model",
-                rule="base_model matches the checkpoint",
-            )
-        body: dict[str, Any] = {"base_model": base_model or info.base_model}
-        if not info.is_lora:
-            if self.rank is not None or self.alpha is not None or self.target_modules:
-                raise DataValidationError(
-                    "the checkpoint holds full weights; LoRA settings (rank, alpha, "
-                    "target_modules) do not apply to it",
-                    field="rank" if self.rank is not None else "alpha",
-                    rule="LoRA settings only for LoRA checkpoints",
-                )
-            return body
-        lora = dict(info.lora_config or {})
-        if info.lora_rank is not None:
-            lora.setdefault("lora_rank", info.lora_rank)
-        for name, value, key in (
-            ("rank", self.rank, "lora_rank"),
-            ("alpha", self.alpha, "lora_alpha"),
-        ):
-            if value is not None and key in lora and lora[key] != value:
-                raise DataValidationError(
-                    f"{name}={value} but the checkpoint's adapter has {name} {lora[key]}; leave "
-                    f"{name} unset to use the checkpoint's",
-                    field=name,
-                    rule=f"{name} matches the checkpoint",
-                )
-            if value is not None:
-                lora[key] = value
-        if self.target_modules is not None:
-            lora["target_modules"] = list(self.target_modules)
-        if lora:
-            body["lora_config"] = lora
-        if info.optimizer_config:
-            body["optimizer_config"] = dict(info.optimizer_config)
-        return body

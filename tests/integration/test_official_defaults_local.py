@@ -13,6 +13,7 @@ import pytest
 
 import xorl_client as xc
 from tests.integration.conftest import ServerFactory
+from xorl_client._sessions import create_model as send_create_model
 
 BASE_MODEL = "xorl-local/byte-bigram"
 
@@ -27,7 +28,7 @@ OFFICIAL_FULL_BODY = {"model_id": "default", "base_model": BASE_MODEL, "lora_con
 
 
 def create_model(service: xc.ServiceClient, body: dict[str, Any]) -> Any:
-    return service._create_model(body).result(timeout=60)
+    return send_create_model(service._transport, body, None).result(timeout=60)
 
 
 def test_the_official_lora_request_is_refused_and_ours_is_not(start_server: ServerFactory) -> None:

@@ -54,7 +54,10 @@ def test_a_malformed_model_path_is_refused() -> None:
 
 def test_model_path_names_the_adapter_sampled_from() -> None:
     with xc.SamplingClient(URL, "xorl://run-1/sampler_weights/step-9") as sampler:
-        assert (sampler.lora_path, sampler.model_path) == ("step-9", "xorl://run-1/sampler_weights/step-9")
+        assert (sampler.lora_path, sampler.model_path) == (
+            "step-9",
+            "xorl://run-1/sampler_weights/step-9",
+        )
     with xc.SamplingClient(URL, "") as base:
         assert base.lora_path is None
 

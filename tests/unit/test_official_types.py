@@ -109,6 +109,27 @@ def test_model_input_with_an_image_cannot_become_token_ids() -> None:
         mi.to_wire()
 
 
+def test_images_are_refused_before_anything_is_sent() -> None:
+    from .fake_server import FakeXorl, make_training_client
+
+    image = types.ImageChunk(data=b"png bytes", format="png", expected_tokens=2)
+    with_image = types.ModelInput.from_ints([1, 2, 3]).append(image)
+    server = FakeXorl()
+    tc = make_training_client(server)
+    ok = types.Datum([1, 2], {"labels": [1, 2]})
+    with pytest.raises(DataValidationError, match="cannot train on images") as info:
+        tc.forward_backward([ok, types.Datum(with_image, {"labels": [1, 2, 3, 4, 5]})])
+    assert (info.value.datum_index, info.value.field) == (1, "model_input.chunks[1]")
+    assert server.submissions == []
+    sampler = xc.SamplingClient("http://127.0.0.1:9")
+    with pytest.raises(DataValidationError, match="cannot train on or sample from images"):
+        sampler.sample(with_image)
+    with pytest.raises(DataValidationError, match=r"prompts\[1\]") as batch:
+        sampler.sample_batch(["text", with_image])
+    assert batch.value.datum_index == 1
+    sampler.close()
+
+
 def test_model_dump_gives_the_chunk_form() -> None:
     d = types.ModelInput.from_ints([1, 2, 3]).model_dump(mode="json")
     assert d == {"chunks": [{"tokens": [1, 2, 3], "type": "encoded_text"}]}

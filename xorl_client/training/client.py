@@ -36,6 +36,8 @@ from xorl_client.training.wire import wire_dict
 from xorl_client.types import (
     AbortGradientEpochOutput,
     AdamParams,
+    Datum,
+    EncodedTextChunk,
     ForwardBackwardOutput,
     LoadWeightsResponse,
     OptimStepOutput,
@@ -44,6 +46,7 @@ from xorl_client.types import (
     SyncInferenceWeightsResult,
     UnloadModelResponse,
 )
+from xorl_client.types.model_input import IMAGE_RULE
 from xorl_client.validation import validate_checkpoint_name, validate_checkpoint_path
 
 __all__ = ["TrainingClient"]
@@ -95,6 +98,7 @@ class TrainingClient(TrainingCore):
                 ``"policy_loss"`` (Tinker's ``"ppo"``), ``"cispo"``, ...
             loss_fn_params: loss options (``loss_fn_config`` is Tinker's name for it).
         """
+        _refuse_images(data)
         return self._run_batch("forward_backward", data, loss_fn, loss_fn_params, loss_fn_config)
 
     def forward(
@@ -106,6 +110,7 @@ class TrainingClient(TrainingCore):
         loss_fn_config: dict[str, Any] | None = None,
     ) -> APIFuture[ForwardBackwardOutput]:
         """Forward pass only (logprobs and loss; no gradient is accumulated)."""
+        _refuse_images(data)
         return self._run_batch("forward", data, loss_fn, loss_fn_params, loss_fn_config)
 
     def optim_step(
@@ -292,3 +297,21 @@ def _env_quantization() -> tuple[dict[str, Any] | None] | None:
             rule="quantization is a JSON object or null",
         )
     return (value,)
+
+
+def _refuse_images(data: Sequence[Any]) -> None:
+    """A datum with an image chunk cannot be sent (xorl takes token ids): say which, up front."""
+    if not isinstance(data, Sequence):
+        return  # not a batch; the batch check names the problem
+    for index, datum in enumerate(data):
+        chunks = datum.model_input.chunks if isinstance(datum, Datum) else []
+        for position, chunk in enumerate(chunks):
+            if not isinstance(chunk, EncodedTextChunk):
+                raise DataValidationError(
+                    f"datum {index}: model_input.chunks[{position}] is an "
+                    f"{type(chunk).__name__}; the xorl server cannot train on images (it takes "
+                    "token ids only)",
+                    field=f"model_input.chunks[{position}]",
+                    datum_index=index,
+                    rule=IMAGE_RULE,
+                )
