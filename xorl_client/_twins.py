@@ -50,9 +50,12 @@ def _named(
     twin.__module__ = method.__module__
     twin.__name__ = name
     twin.__qualname__ = method.__qualname__.rsplit(".", 1)[0] + "." + name
-    doc = (method.__doc__ or "").strip()
-    first, _, rest = doc.partition("\n")
-    twin.__doc__ = f"{first}\n\n{note}\n{rest}" if first else note
+    base = name.removesuffix("_async")
+    summary = (
+        f"Async twin of ``{base}``: {note}" if note else "Blocks until the server has answered."
+    )
+    first, _, rest = inspect.cleandoc(method.__doc__ or "").partition("\n")
+    twin.__doc__ = f"{first}\n\n{summary}\n{rest}" if first else summary
 
 
 def future_twin(
@@ -64,13 +67,8 @@ def future_twin(
         return method(self, *args, **kwargs)
 
     public = name or f"{method.__name__}_async"
-    _named(
-        twin,
-        method,
-        public,
-        f"Async twin of ``{public.removesuffix('_async')}``: submits, and its value is the APIFuture "
-        "(``fut = await x_async(...)``; ``result = await fut``).",
-    )
+    note = "it submits, and its value is the APIFuture (``fut = await ...``; ``await fut``)."
+    _named(twin, method, public, note)
     return twin
 
 
@@ -97,13 +95,8 @@ def value_twin(
             raise
 
     public = name or f"{method.__name__}_async"
-    _named(
-        twin,
-        method,
-        public,
-        f"Async twin of ``{public.removesuffix('_async')}``: its value is the result (waits without "
-        "blocking the event loop).",
-    )
+    note = "its value is the result (it waits without blocking the event loop)."
+    _named(twin, method, public, note, unwrap_result=True)
     return twin
 
 
@@ -115,11 +108,5 @@ def blocking_twin(
     def twin(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return method(self, *args, **kwargs).result()
 
-    _named(
-        twin,
-        method,
-        name,
-        "Blocks until the server has answered; returns the result.",
-        unwrap_result=True,
-    )
+    _named(twin, method, name, "", unwrap_result=True)
     return twin
