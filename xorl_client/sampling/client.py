@@ -111,7 +111,7 @@ class SamplingClient:
     def __init__(
         self,
         base_url: str | None = None,
-        model_path: str = "",
+        model_path: str | None = "",
         model: str | None = None,
         api_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -152,6 +152,8 @@ class SamplingClient:
         config = ClientConfig.from_env(base_url=url, api_key=key or "", **settings)
         if lora_path is not None and (not isinstance(lora_path, str) or not lora_path.strip()):
             raise ConfigurationError(f"lora_path must be a non-empty string, not {lora_path!r}")
+        if model_path is None:  # the official client's "no adapter" is "", accept None too
+            model_path = ""
         if not isinstance(model_path, str):
             raise ConfigurationError(f"model_path must be a string, not {model_path!r}")
         try:
