@@ -100,7 +100,7 @@ def run(
                 ]
                 batch = sampler.sample_batch(
                     prompt_ids, params, num_samples=group_size, timeout=120.0
-                )
+                ).result()
                 if not batch.ok:
                     reason = batch.failed[0][1] if batch.failed else "the deadline passed"
                     raise xc.XorlError(f"step {step + 1}: sampling did not complete: {reason}")

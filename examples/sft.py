@@ -159,7 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(more)} more steps: eval loss {resumed_eval:.4f} -> {after:.4f}")
 
         rest = service.create_rest_client()
-        print_checkpoints(rest.list_checkpoints(resumed.model_id).result(), resumed.model_id)
+        print_checkpoints(
+            rest.list_checkpoints(resumed.model_id).result().checkpoints, resumed.model_id
+        )
     return 0 if losses[-1] < losses[0] and resumed_eval == eval_loss else 1
 
 

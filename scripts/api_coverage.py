@@ -225,10 +225,10 @@ ROUTES: dict[str, Route | NotExposed] = {
         {
             "model_id": Because("unused by the server"),
             "session_id": Because("unused by the server"),
-            "checkpoint_id": Param("checkpoint"),
+            "checkpoint_id": Param("checkpoint_id_or_path"),
         },
     ),
-    "weights_info": Route(("RestClient.get_weights_info",), {"xorl_path": Param("path")}),
+    "weights_info": Route(("RestClient.get_weights_info",), {"xorl_path": Param("xorl_path")}),
     "training_runs": Route(
         ("RestClient.list_training_runs",), {"limit": Param("limit"), "offset": Param("offset")}
     ),

@@ -13,18 +13,25 @@ Everything users need is importable from here::
 Importing the package never imports numpy, transformers or torch. The SDK logs (retries, queue
 state) to the ``xorl_client`` logger, which has a ``NullHandler``: nothing is printed unless the
 program configures logging (e.g. ``logging.basicConfig(level=logging.INFO)``).
+
+Code written for the official xorl-client runs unchanged: its names, signatures and result
+shapes all work here (``docs/compatibility.md`` lists them and the few deliberate
+differences).
 """
 
 import logging
 
+from . import exceptions, types
 from ._config import ClientConfig
 from ._polling import QueueStateEvent
 from ._version import __version__
 from .byte_tokenizer import ByteTokenizer
 from .errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
+    AuthenticationError,
     BadRequestError,
     ConfigurationError,
     ConflictError,
@@ -37,12 +44,14 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     RequestFailedError,
+    RetryableException,
     TransportError,
     UnprocessableEntityError,
+    XorlClientError,
     XorlError,
 )
 from .futures import APIFuture
-from .rest import DeleteCheckpointResult, RestClient
+from .rest import RestClient
 from .rl import build_rl_datum, compute_skip_observation_gae, explained_variance, group_advantages
 from .sampling import BatchSampleResult, SamplingClient
 from .service import ServiceClient
@@ -50,26 +59,43 @@ from .training import TrainingClient
 from .types import (
     AbortGradientEpochOutput,
     AdamParams,
+    Checkpoint,
     CheckpointInfo,
+    CheckpointsListResponse,
+    Cursor,
     Datum,
+    DedicatedEndpointConfig,
+    DeleteCheckpointResponse,
+    DeleteCheckpointResult,
     EncodedTextChunk,
     ForwardBackwardOutput,
+    ImageAssetPointerChunk,
+    ImageChunk,
     LoadWeightsResponse,
+    LoraConfig,
     LossFnOutput,
     ModelInput,
+    ModelInputChunk,
     OptimStepOutput,
+    OptimStepResponse,
     QueueState,
+    QueueStateObserver,
     SampledSequence,
     SampleResponse,
     SamplingParams,
     SaveWeightsForSamplerResponse,
     SaveWeightsResponse,
     SessionInfo,
+    StrictBase,
     SyncInferenceWeightsResult,
+    SyncWeightsResponse,
     TensorData,
     TrainingRun,
     TrainingRunsPage,
+    TrainingRunsResponse,
+    UpdateDedicatedEndpointResponse,
     WeightsInfo,
+    WeightsInfoResponse,
 )
 
 # A library never decides where its log records go (the logging HOWTO, "Configuring Logging for
@@ -78,38 +104,52 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "APIConnectionError",
+    "APIError",
     "APIFuture",
     "APIStatusError",
     "APITimeoutError",
     "AbortGradientEpochOutput",
     "AdamParams",
+    "AuthenticationError",
     "BadRequestError",
     "BatchSampleResult",
     "ByteTokenizer",
+    "Checkpoint",
     "CheckpointInfo",
+    "CheckpointsListResponse",
     "ClientConfig",
     "ConfigurationError",
     "ConflictError",
+    "Cursor",
     "DataValidationError",
     "Datum",
+    "DedicatedEndpointConfig",
+    "DeleteCheckpointResponse",
     "DeleteCheckpointResult",
     "EncodedTextChunk",
     "ForwardBackwardOutput",
     "FutureCancelledError",
     "FutureExpiredError",
+    "ImageAssetPointerChunk",
+    "ImageChunk",
     "InternalServerError",
     "LoadWeightsResponse",
+    "LoraConfig",
     "LossFnOutput",
     "MissingDependencyError",
     "ModelInput",
+    "ModelInputChunk",
     "NotFoundError",
     "OptimStepOutput",
+    "OptimStepResponse",
     "PermissionDeniedError",
     "QueueState",
     "QueueStateEvent",
+    "QueueStateObserver",
     "RateLimitError",
     "RequestFailedError",
     "RestClient",
+    "RetryableException",
     "SampleResponse",
     "SampledSequence",
     "SamplingClient",
@@ -118,18 +158,26 @@ __all__ = [
     "SaveWeightsResponse",
     "ServiceClient",
     "SessionInfo",
+    "StrictBase",
     "SyncInferenceWeightsResult",
+    "SyncWeightsResponse",
     "TensorData",
     "TrainingClient",
     "TrainingRun",
     "TrainingRunsPage",
+    "TrainingRunsResponse",
     "TransportError",
     "UnprocessableEntityError",
+    "UpdateDedicatedEndpointResponse",
     "WeightsInfo",
+    "WeightsInfoResponse",
+    "XorlClientError",
     "XorlError",
     "__version__",
     "build_rl_datum",
     "compute_skip_observation_gae",
     "explained_variance",
+    "exceptions",
     "group_advantages",
+    "types",
 ]

@@ -14,6 +14,8 @@ Environment variables:
     a gateway in front of it may not).
 ``XORL_CLIENT_MAX_CHUNK_ITEMS`` / ``XORL_CLIENT_MAX_CHUNK_BYTES``
     Split ``forward``/``forward_backward`` batches above this many datums / estimated bytes.
+    The official client's names ``XORL_CLIENT_MAX_CHUNK_LEN`` / ``XORL_CLIENT_MAX_CHUNK_BYTES_COUNT``
+    work too (:data:`xorl_client.compat.official.ENV_ALIASES`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any, Final
 import httpx
 
 from .chunking import DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_ITEMS
+from .compat.official import env_int as _env_int  # the official variable names are aliases
 from .errors import ConfigurationError
 
 __all__ = [
@@ -127,18 +130,6 @@ def _default_user_agent() -> str:
     except ImportError:  # pragma: no cover - importlib.metadata is stdlib since 3.8
         sdk = "0+unknown"
     return f"xorl-client/{sdk} python/{platform.python_version()} httpx/{httpx.__version__}"
-
-
-def _env_int(name: str) -> int | None:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return None
-    try:
-        return int(raw.strip().replace("_", ""))
-    except ValueError:
-        raise ConfigurationError(
-            f"environment variable {name}={raw!r} is not an integer; unset it or give a whole number"
-        ) from None
 
 
 def _check_positive(name: str, value: float | None, *, allow_none: bool) -> None:

@@ -10,8 +10,8 @@ Merging follows the server's ``name:reduction`` metric convention (§8.6):
 
 * ``:sum`` sums, ``:mean`` is the mean weighted by each chunk's datum count, ``:min`` and
   ``:max`` take the min / max (any other suffix is treated as ``:mean``);
-* keys without a suffix: names ending ``_min`` / ``_max`` → min / max, ``valid_tokens`` and
-  ``execution_time`` (the un-suffixed ``forward`` spellings) → sum, anything else →
+* keys without a suffix: names ending ``_min`` / ``_max`` → min / max, ``valid_tokens``,
+  ``is_valid_tokens`` and ``execution_time`` (counts and times) → sum, anything else →
   weighted mean;
 * non-numeric values (nested objects such as ``expert_load_summary``) → the last chunk's.
 
@@ -61,7 +61,7 @@ def estimate_datum_bytes(d: Datum) -> int:
     >>> estimate_datum_bytes(Datum([1, 2, 3], {"target_tokens": [2, 3, 4]}))
     154
     """
-    total = _DATUM_OVERHEAD + _INT_BYTES * sum(len(c.tokens) for c in d.model_input.chunks)
+    total = _DATUM_OVERHEAD + _INT_BYTES * len(d.model_input.ids())
     for td in d.loss_fn_inputs.values():
         per = _INT_BYTES if td.dtype.startswith(("int", "uint")) else _FLOAT_BYTES
         total += _FIELD_OVERHEAD + per * len(td.data)
@@ -103,6 +103,10 @@ def split_batch(
     return chunks
 
 
+# Un-suffixed keys that are counts or times (the official client sums these three too).
+_SUMMED_KEYS = frozenset({"valid_tokens", "is_valid_tokens", "execution_time"})
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -116,7 +120,7 @@ def _reduction(key: str) -> str:
         return "min"
     if key.endswith("_max"):
         return "max"
-    if key in ("valid_tokens", "execution_time"):
+    if key in _SUMMED_KEYS:
         return "sum"
     return "mean"
 
@@ -235,9 +239,11 @@ def merge_outputs(
             merged_outs: list[LossFnOutput] = []
             for o in outputs:
                 for out in o.loss_fn_outputs:
-                    merged_outs.append({**out, "loss": TensorData([combined], "float32", None)})
+                    merged_outs.append(
+                        LossFnOutput.from_wire({**out, "loss": TensorData([combined], "float32")})
+                    )
         else:
-            merged_outs = [{"loss": TensorData([combined], "float32", None)}]
+            merged_outs = [LossFnOutput(loss=TensorData([combined], "float32"))]
             keep_extras = False
         output_type = "single_loss"
     else:

@@ -2,26 +2,30 @@
 
 The tree::
 
-    XorlError
+    XorlError (= XorlClientError)
     ├── ConfigurationError          bad client settings (no base URL, bad timeout, ...)
     ├── DataValidationError         a batch or name broke a rule; nothing was sent
-    ├── TransportError              the request did not complete at the HTTP level
-    │   ├── APIConnectionError      could not connect / connection dropped
-    │   └── APITimeoutError         the operation's deadline passed
-    ├── APIStatusError              the server answered with a non-2xx status
-    │   ├── BadRequestError         400
-    │   ├── PermissionDeniedError   403
-    │   ├── NotFoundError           404
-    │   ├── ConflictError           409
-    │   ├── UnprocessableEntityError 422 (the server's validation list is in ``.detail``)
-    │   ├── RateLimitError          429
-    │   └── InternalServerError     5xx
+    ├── APIError                    talking to the server failed (``.message``, ``.url``)
+    │   ├── TransportError          the request did not complete at the HTTP level
+    │   │   └── APIConnectionError  could not connect / connection dropped
+    │   │       └── APITimeoutError the operation's deadline passed
+    │   └── APIStatusError          the server answered with a non-2xx status
+    │       ├── BadRequestError         400
+    │       ├── AuthenticationError     401
+    │       ├── PermissionDeniedError   403
+    │       ├── NotFoundError           404
+    │       ├── ConflictError           409
+    │       ├── UnprocessableEntityError 422 (the server's validation list is in ``.detail``)
+    │       ├── RateLimitError          429
+    │       └── InternalServerError     5xx
     ├── RequestFailedError          an accepted operation failed inside its future
-    ├── FutureExpiredError          the future is gone (1 h TTL or the session ended)
+    ├── RetryableException          (official name) parent of:
+    │   └── FutureExpiredError      the future is gone (1 h TTL or the session ended)
     ├── FutureCancelledError        the user cancelled the future
     └── MissingDependencyError      an optional extra is not installed
 
 Messages say what happened and what to do next. No exception ever carries the API key.
+The official client's names and constructors work too (:mod:`xorl_client.exceptions`).
 """
 
 from __future__ import annotations
@@ -29,10 +33,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .compat.error_forms import (
+    AuthenticationForm,
+    BadRequestForm,
+    ConnectionForm,
+    InternalServerForm,
+    NotFoundForm,
+    TimeoutForm,
+)
+
 __all__ = [
     "APIConnectionError",
+    "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
@@ -45,8 +60,10 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestFailedError",
+    "RetryableException",
     "TransportError",
     "UnprocessableEntityError",
+    "XorlClientError",
     "XorlError",
     "status_error_class",
 ]
@@ -54,6 +71,10 @@ __all__ = [
 
 class XorlError(Exception):
     """Root of every exception raised by xorl-client."""
+
+
+XorlClientError = XorlError
+"""The official client's name for the root exception."""
 
 
 class ConfigurationError(XorlError, ValueError):
@@ -83,53 +104,83 @@ class DataValidationError(XorlError, ValueError):
         self.rule = rule
 
 
-class TransportError(XorlError):
+class APIError(XorlError):
+    """Talking to the server failed. ``message`` is the text, ``url`` the request's (if known)."""
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.url = url
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.url and self.url not in text:
+            return f"{text} (url: {self.url})"
+        return text
+
+
+class TransportError(APIError):
     """The HTTP exchange itself did not complete."""
 
 
-class APIConnectionError(TransportError):
-    """Could not reach the server, or the connection dropped mid-request."""
+class APIConnectionError(ConnectionForm, TransportError):
+    """Could not reach the server, or the connection dropped mid-request.
+
+    Also ``APIConnectionError(url, original_error=None)`` (the official form).
+    """
 
 
-class APITimeoutError(TransportError, TimeoutError):
-    """An operation's deadline passed before it finished."""
+class APITimeoutError(TimeoutForm, APIConnectionError, TimeoutError):
+    """An operation's deadline passed before it finished.
+
+    Also ``APITimeoutError(url, timeout, original_error=None)`` (the official form).
+    """
 
 
-class APIStatusError(XorlError):
+class APIStatusError(APIError):
     """The server answered with an error status.
 
     Attributes:
         status_code: the HTTP status.
         detail: the server's ``detail`` (a string, or the 422 validation list).
         method, url: the request that failed (the URL never contains credentials).
+        response_body: the raw body, when known.
     """
 
     def __init__(
         self,
         message: str,
+        url: str | None = None,
+        status_code: int | None = None,
+        response_body: str | None = None,
         *,
-        status_code: int,
         detail: Any = None,
         method: str | None = None,
-        url: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
+        super().__init__(message, url)
+        self.status_code: int = status_code if status_code is not None else 0
         self.detail = detail
         self.method = method
-        self.url = url
+        self.response_body = response_body
 
 
-class BadRequestError(APIStatusError):
-    """400: the server refused the request (bad id, unregistered model, bad path, ...)."""
+class BadRequestError(BadRequestForm, APIStatusError):
+    """400: the server refused the request (bad id, unregistered model, bad path, ...).
+
+    Also ``BadRequestError(url, detail, response_body=None)`` (the official form).
+    """
+
+
+class AuthenticationError(AuthenticationForm, APIStatusError):
+    """401: the API key is missing or wrong. Also ``AuthenticationError(url, detail=None)``."""
 
 
 class PermissionDeniedError(APIStatusError):
     """403: the operation is not allowed (e.g. deleting the reserved checkpoint 000000)."""
 
 
-class NotFoundError(APIStatusError):
-    """404: the session, checkpoint or route does not exist."""
+class NotFoundError(NotFoundForm, APIStatusError):
+    """404: the session, checkpoint or route does not exist. Also ``NotFoundError(url, detail=None)``."""
 
 
 class ConflictError(APIStatusError):
@@ -144,12 +195,16 @@ class RateLimitError(APIStatusError):
     """429: the server asked the client to slow down."""
 
 
-class InternalServerError(APIStatusError):
-    """5xx: the server failed; the detail says why when the server said."""
+class InternalServerError(InternalServerForm, APIStatusError):
+    """5xx: the server failed; the detail says why when the server said.
+
+    Also ``InternalServerError(url, status_code, detail=None)`` (the official form).
+    """
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
+    401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
@@ -168,6 +223,8 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
 class RequestFailedError(XorlError):
     """An operation the server accepted failed while it ran.
 
+    Also ``RequestFailedError(message, request_id, category=None)`` (the official form).
+
     Attributes:
         category: the server's classification, ``"user"``, ``"server"`` or ``"unknown"``.
         request_id: the future's id (quote it when asking for help).
@@ -180,19 +237,19 @@ class RequestFailedError(XorlError):
     def __init__(
         self,
         server_message: str,
-        *,
-        category: str,
         request_id: str | None = None,
+        category: str | None = None,
+        *,
         operation: str | None = None,
     ) -> None:
         self.server_message = server_message
-        self.category = category
+        self.category = category or "unknown"
         self.request_id = request_id
         self.operation = operation
         self.status_code = _leading_status(server_message)
         where = f"{operation} " if operation else ""
         rid = f" (request {request_id})" if request_id else ""
-        super().__init__(f"{where}failed on the server [{category}]{rid}: {server_message}")
+        super().__init__(f"{where}failed on the server [{self.category}]{rid}: {server_message}")
 
 
 def _leading_status(message: str) -> int | None:
@@ -202,7 +259,14 @@ def _leading_status(message: str) -> int | None:
     return None
 
 
-class FutureExpiredError(XorlError):
+class RetryableException(XorlError):  # noqa: N818 - the official client's name
+    """The official client's name for "the result is gone, run the operation again".
+
+    The SDK raises its subclass :class:`FutureExpiredError`.
+    """
+
+
+class FutureExpiredError(RetryableException):
     """The server no longer knows this future.
 
     Futures live for one hour after they are created and are deleted when their session

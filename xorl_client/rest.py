@@ -1,7 +1,8 @@
 """``RestClient``: checkpoints, weights info, training runs and sessions.
 
 These are the server's synchronous routes: each call is one HTTP request, still returned as an
-:class:`~xorl_client.futures.APIFuture` so it composes with the training calls.
+:class:`~xorl_client.futures.APIFuture` so it composes with the training calls. Every method
+has an ``*_async`` twin whose value is the result itself (the official client's convention).
 """
 
 from __future__ import annotations
@@ -10,34 +11,31 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _runtime
+from ._twins import value_twin
+from .compat.official import DEFAULT_MODEL_ID
 from .errors import DataValidationError
 from .futures import APIFuture
-from .types import CheckpointInfo, SessionInfo, TrainingRunsPage, WeightsInfo
+from .types import (
+    CheckpointsListResponse,
+    DeleteCheckpointResponse,
+    DeleteCheckpointResult,
+    SessionInfo,
+    TrainingRunsPage,
+    WeightsInfo,
+)
 from .validation import validate_checkpoint_name, validate_model_id
 
 if TYPE_CHECKING:
     from ._transport import Transport
 
-__all__ = ["DeleteCheckpointResult", "RestClient", "checkpoint_id_from_path"]
+__all__ = [
+    "DeleteCheckpointResult",
+    "RestClient",
+    "checkpoint_id_from_path",
+    "checkpoint_id_to_delete",
+]
 
 T = TypeVar("T")
-
-
-class DeleteCheckpointResult:
-    """What ``delete_checkpoint`` removed (``deleted_path``), or why it could not."""
-
-    __slots__ = ("deleted_path", "error", "success")
-
-    def __init__(self, success: bool, deleted_path: str | None, error: str | None) -> None:
-        self.success = success
-        self.deleted_path = deleted_path
-        self.error = error
-
-    def __repr__(self) -> str:
-        return (
-            f"DeleteCheckpointResult(success={self.success!r}, "
-            f"deleted_path={self.deleted_path!r}, error={self.error!r})"
-        )
 
 
 def checkpoint_id_from_path(path: str) -> str:
@@ -79,75 +77,116 @@ def checkpoint_id_from_path(path: str) -> str:
     )
 
 
+def checkpoint_id_to_delete(checkpoint: str, model_id: str) -> str:
+    """The server's ``checkpoint_id`` for every form ``delete_checkpoint`` accepts.
+
+    Besides the full forms of :func:`checkpoint_id_from_path`: ``weights/<name>`` (what the
+    official client makes of an ``xorl://`` path) and a bare ``<name>`` both mean the training
+    checkpoint ``<name>`` of ``model_id``.
+
+    >>> checkpoint_id_to_delete("weights/step-1", "run-7"), checkpoint_id_to_delete("step-1", "run-7")
+    ('weights/run-7/step-1', 'weights/run-7/step-1')
+    """
+    if not isinstance(checkpoint, str) or not checkpoint:
+        raise DataValidationError(
+            f"the checkpoint to delete must be a non-empty string, not {checkpoint!r}",
+            field="checkpoint",
+            rule="checkpoint id form",
+        )
+    parts = checkpoint.split("/")
+    if len(parts) == 1 or (len(parts) == 2 and parts[0] == "weights"):
+        name = validate_checkpoint_name(parts[-1])
+        return f"weights/{validate_model_id(model_id)}/{name}"
+    return checkpoint_id_from_path(checkpoint)
+
+
 class RestClient:
     """Read and manage what the server stores. Create it with ``ServiceClient.create_rest_client()``.
+
+    ``model_id`` is the session that ``list_checkpoints()`` and bare checkpoint names in
+    ``delete_checkpoint()`` refer to when no other is given (``"default"``).
 
     >>> import xorl_client as xc
     >>> service = xc.ServiceClient(base_url=start_local_server())
     >>> tc = service.create_training_client("xorl-local/byte-bigram")
     >>> path = tc.save_state("nightly").result().path
     >>> rest = service.create_rest_client()
-    >>> [c.path for c in rest.list_checkpoints().result()]
+    >>> [c.path for c in rest.list_checkpoints().result().checkpoints]
     ['xorl://default/weights/nightly', 'xorl://default/weights/000000']
     >>> rest.get_weights_info(path).result().base_model
     'xorl-local/byte-bigram'
-    >>> rest.delete_checkpoint(path).result().deleted_path
+    >>> rest.delete_checkpoint("nightly").result().deleted_path
     'xorl://default/weights/nightly'
     >>> service.close()
     """
 
-    def __init__(self, *, transport: Transport) -> None:
+    def __init__(self, *, transport: Transport, model_id: str = DEFAULT_MODEL_ID) -> None:
         self._transport = transport
+        self.model_id = validate_model_id(model_id)
 
-    def list_checkpoints(self, model_id: str = "default") -> APIFuture[list[CheckpointInfo]]:
-        """Training checkpoints of ``model_id`` plus every sampler export, newest first."""
+    def __repr__(self) -> str:
+        return f"RestClient(model_id={self.model_id!r})"
+
+    def list_checkpoints(self, model_id: str | None = None) -> APIFuture[CheckpointsListResponse]:
+        """Training checkpoints of ``model_id`` (default: this client's) plus every sampler export.
+
+        The result's ``.checkpoints`` is newest first; the result also iterates like that list.
+        """
         from xorl_openapi.api.weights import list_checkpoints
         from xorl_openapi.models import ListCheckpointsRequest
 
-        body = ListCheckpointsRequest(model_id=validate_model_id(model_id))
+        body = ListCheckpointsRequest(model_id=validate_model_id(model_id or self.model_id))
         return self._call(
             list_checkpoints,
             "list_checkpoints",
-            lambda parsed: [CheckpointInfo.from_wire(c.to_dict()) for c in parsed.checkpoints],
+            lambda parsed: CheckpointsListResponse.from_wire(parsed.to_dict()),
             idempotent=True,
             body=body,
         )
 
-    def delete_checkpoint(self, checkpoint: str) -> APIFuture[DeleteCheckpointResult]:
-        """Delete a checkpoint given as ``xorl://...`` path or as a checkpoint id.
+    def delete_checkpoint(
+        self, checkpoint_id_or_path: str, model_id: str | None = None
+    ) -> APIFuture[DeleteCheckpointResponse]:
+        """Delete a checkpoint.
 
-        The reserved initial checkpoint ``000000`` cannot be deleted (``PermissionDeniedError``).
+        Accepted forms: an ``xorl://`` path; a checkpoint id (``weights/<model_id>/<name>``,
+        ``sampler_weights/<name>``); ``weights/<name>`` or a bare ``<name>``, meaning the
+        training checkpoint ``<name>`` of ``model_id`` (default: this client's). The reserved
+        initial checkpoint ``000000`` cannot be deleted (``PermissionDeniedError``).
         """
         from xorl_openapi.api.weights import delete_checkpoint
         from xorl_openapi.models import DeleteCheckpointRequest
 
-        body = DeleteCheckpointRequest(checkpoint_id=checkpoint_id_from_path(checkpoint))
+        checkpoint_id = checkpoint_id_to_delete(checkpoint_id_or_path, model_id or self.model_id)
         return self._call(
             delete_checkpoint,
             "delete_checkpoint",
-            lambda p: DeleteCheckpointResult(
-                bool(p.success), _opt_str(p.deleted_path), _opt_str(p.error)
-            ),
+            lambda p: DeleteCheckpointResponse.from_wire(p.to_dict()),
             idempotent=False,
-            body=body,
+            body=DeleteCheckpointRequest(checkpoint_id=checkpoint_id),
         )
 
-    def get_weights_info(self, path: str) -> APIFuture[WeightsInfo]:
-        """What a training checkpoint needs to recreate its session (base model, LoRA, optimizer)."""
+    def get_weights_info(self, xorl_path: str) -> APIFuture[WeightsInfo]:
+        """What a training checkpoint needs to recreate its session (base model, LoRA, optimizer).
+
+        ``xorl_path`` is ``xorl://<model_id>/weights/<name>`` (what ``save_state`` returns).
+        """
         from xorl_openapi.api.weights import weights_info
         from xorl_openapi.models import WeightsInfoRequest
 
-        checkpoint_id_from_path(path)  # validates the form before sending
+        checkpoint_id_from_path(xorl_path)  # validates the form before sending
         return self._call(
             weights_info,
             "weights_info",
             lambda p: WeightsInfo.from_wire(p.to_dict()),
             idempotent=True,
-            body=WeightsInfoRequest(xorl_path=path),
+            body=WeightsInfoRequest(xorl_path=xorl_path),
         )
 
+    get_weights_info_by_xorl_path = get_weights_info
+
     def list_training_runs(self, limit: int = 20, offset: int = 0) -> APIFuture[TrainingRunsPage]:
-        """One page of training runs (one per registered session)."""
+        """One page of training runs (one per registered session); ``.cursor`` says where."""
         from xorl_openapi.api.weights import training_runs
 
         if limit < 0 or offset < 0:
@@ -176,6 +215,15 @@ class RestClient:
             idempotent=True,
         )
 
+    list_checkpoints_async = value_twin(list_checkpoints)
+    delete_checkpoint_async = value_twin(delete_checkpoint)
+    get_weights_info_async = value_twin(get_weights_info)
+    get_weights_info_by_xorl_path_async = value_twin(
+        get_weights_info, "get_weights_info_by_xorl_path_async"
+    )
+    list_training_runs_async = value_twin(list_training_runs)
+    session_info_async = value_twin(session_info)
+
     def _call(
         self,
         endpoint: Any,
@@ -196,7 +244,3 @@ class RestClient:
 
         coro: Coroutine[Any, Any, T] = run()
         return APIFuture(_runtime.run_coroutine(coro), operation=operation)
-
-
-def _opt_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

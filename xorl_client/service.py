@@ -1,6 +1,11 @@
 """``ServiceClient``: the entry point. Holds the configuration and the one HTTP transport,
 and creates the other clients.
 
+Every factory that talks to the server exists three ways, all built from one method that
+returns an :class:`~xorl_client.APIFuture` of the client (so they cannot drift):
+``create_x(...)`` blocks and returns the client (the official client's convention),
+``await create_x_async(...)`` returns it without blocking the event loop.
+
 >>> import xorl_client as xc
 >>> service = xc.ServiceClient(base_url="http://127.0.0.1:6000", api_key="sk-secret")
 >>> service
@@ -16,36 +21,51 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+import httpx
+
 from . import _runtime
 from ._config import ClientConfig
-from ._polling import QueueStateEvent, wait_for_future
+from ._polling import QueueStateEvent
+from ._sessions import DEFAULT_LORA_RANK, RequestedLora, create_model, load_adapter
 from ._transport import Transport
-from .errors import DataValidationError, XorlError
+from ._twins import blocking_twin, value_twin
+from .compat.adapters import RoutingTransport, queue_state_callback
+from .compat.official import DEFAULT_MODEL_ID
+from .errors import DataValidationError
 from .futures import APIFuture
 from .rest import RestClient, checkpoint_id_from_path
 from .sampling import ENV_INFERENCE_BASE_URL, SamplingClient
 from .training import TrainingClient
+from .types import LoraConfig, QueueStateObserver
 from .validation import validate_model_id
 
 __all__ = ["ServiceClient"]
-
-DEFAULT_LORA_RANK = 32
 
 
 class ServiceClient:
     """Configuration and factories for one xorl server.
 
+    The positional order is the official client's: ``ServiceClient(base_url, model, api_key,
+    timeout)``.
+
     Args:
         base_url: the training server, e.g. ``http://127.0.0.1:6000``; defaults to
             ``$XORL_BASE_URL``.
+        model: a routing tag added as ``"model"`` to every request body sent to the training
+            server (for a gateway in front of several servers; the xorl server ignores it).
         api_key: sent as ``Authorization: Bearer <key>``; defaults to ``$XORL_API_KEY``. It
             never appears in ``repr``, logs or exception messages.
+        timeout: per-HTTP-request timeout in seconds (or an ``httpx.Timeout``); defaults to
+            per-phase limits longer than the server's 45 s long-poll. How long a whole
+            operation may take is ``operation_timeout``.
         on_queue_state: called (on the SDK's thread) when a pending operation's queue state
-            changes, e.g. to ``paused_capacity``; state changes are also logged at INFO on the
-            ``xorl_client`` logger.
+            changes, e.g. to ``paused_capacity``: a callable taking a
+            :class:`~xorl_client.QueueStateEvent`, or a
+            :class:`~xorl_client.QueueStateObserver`. State changes are also logged at INFO on
+            the ``xorl_client`` logger.
         config: a complete :class:`ClientConfig` instead of the keyword settings.
         **settings: any other :class:`ClientConfig` field (``operation_timeout``,
-            ``timeout``, ``chunk_max_items``, ``chunk_max_bytes``, ``max_retries``, ...).
+            ``chunk_max_items``, ``chunk_max_bytes``, ``max_retries``, ...).
 
     Use it as a context manager so the connections it opened are closed:
 
@@ -58,12 +78,16 @@ class ServiceClient:
     def __init__(
         self,
         base_url: str | None = None,
+        model: str | None = None,
         api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
         *,
-        on_queue_state: Callable[[QueueStateEvent], object] | None = None,
+        on_queue_state: Callable[[QueueStateEvent], object] | QueueStateObserver | None = None,
         config: ClientConfig | None = None,
         **settings: Any,
     ) -> None:
+        if timeout is not None:
+            settings["timeout"] = timeout
         if config is None:
             config = ClientConfig(base_url=base_url, api_key=api_key, **settings)
         else:
@@ -75,8 +99,11 @@ class ServiceClient:
             if overrides:
                 config = config.replace(**overrides)
         self.config = config
-        self._transport = Transport(config)
-        self._on_queue_state = on_queue_state
+        self.model = model
+        self._transport: Transport = (
+            Transport(config) if model is None else RoutingTransport(config, model)
+        )
+        self._on_queue_state = queue_state_callback(on_queue_state)
         self._sampling_clients: list[SamplingClient] = []
         self._closed = False
 
@@ -99,6 +126,8 @@ class ServiceClient:
         self._sampling_clients.clear()
         _runtime.run_coroutine(self._transport.aclose()).result()
 
+    shutdown = close
+
     def __enter__(self) -> ServiceClient:
         return self
 
@@ -112,83 +141,137 @@ class ServiceClient:
 
     # -- factories ------------------------------------------------------------------------------
 
-    def create_training_client(
-        self, base_model: str, *, model_id: str = "default"
-    ) -> TrainingClient:
+    def _training_future(
+        self, base_model: str, model_id: str | None = None
+    ) -> APIFuture[TrainingClient]:
         """Create (or refresh) a full-weight training session and return its client.
 
-        Full-weight servers have one session, ``"default"``. Blocks until the server has
-        registered the session.
+        Full-weight servers have one session, ``"default"`` (``model_id=None``). No LoRA
+        settings are sent: a full-weight server refuses any.
         """
-        validate_model_id(model_id)
-        self._create_model({"model_id": model_id, "base_model": base_model}).result()
-        return self._training_client(model_id, base_model, is_lora=False, lora_rank=None)
+        model_id = validate_model_id(model_id or DEFAULT_MODEL_ID)
+        created = create_model(
+            self._transport, {"model_id": model_id, "base_model": base_model}, self._on_queue_state
+        )
+        return created.map(
+            lambda _: self._training_client(model_id, base_model, is_lora=False, lora_rank=None)
+        )
 
-    def create_lora_training_client(
+    create_training_client = blocking_twin(_training_future, "create_training_client")
+    create_training_client_async = value_twin(_training_future, "create_training_client_async")
+
+    def _lora_future(
         self,
         base_model: str,
         rank: int = DEFAULT_LORA_RANK,
         alpha: int | None = None,
-        *,
+        dropout: float = 0.0,
+        target_modules: list[str] | None = None,
         model_id: str | None = None,
+        *,
         optimizer_config: dict[str, Any] | None = None,
-    ) -> TrainingClient:
+    ) -> APIFuture[TrainingClient]:
         """Create a LoRA session (multi-tenant servers) with its own adapter and optimizer.
 
         Args:
             base_model: must be the server's base model.
             rank, alpha: the adapter's LoRA rank and alpha (alpha defaults to the server's).
-            model_id: the session id; a fresh ``lora-<hex>`` id when omitted.
+            dropout: must stay 0.0 (xorl trains adapters without dropout).
+            target_modules: checked by the server against its own (they are server-wide).
+            model_id: the session id; a fresh ``lora-<hex>`` id when omitted (the server's
+                ``"default"`` is a shared session with the server's rank and alpha).
             optimizer_config: per-session optimizer settings (``learning_rate``,
                 ``weight_decay``, ``betas``, ``eps``, ``type``).
         """
+        lora = LoraConfig(rank=rank, alpha=alpha, dropout=dropout, target_modules=target_modules)
         model_id = validate_model_id(model_id or f"lora-{uuid.uuid4().hex[:12]}")
-        lora_config: dict[str, Any] = {"lora_rank": rank}
-        if alpha is not None:
-            lora_config["lora_alpha"] = alpha
         body: dict[str, Any] = {
             "model_id": model_id,
             "base_model": base_model,
-            "lora_config": lora_config,
+            "lora_config": lora.to_wire(),
         }
         if optimizer_config is not None:
             body["optimizer_config"] = dict(optimizer_config)
-        self._create_model(body).result()
-        return self._training_client(model_id, base_model, is_lora=True, lora_rank=rank)
+        created = create_model(self._transport, body, self._on_queue_state, lora_requested=True)
+        return created.map(
+            lambda _: self._training_client(model_id, base_model, is_lora=True, lora_rank=rank)
+        )
 
-    def create_training_client_from_state(
-        self, path: str, *, model_id: str | None = None
-    ) -> TrainingClient:
-        """A session with the weights of checkpoint ``path`` (fresh optimizer state).
+    create_lora_training_client = blocking_twin(_lora_future, "create_lora_training_client")
+    create_lora_training_client_async = value_twin(
+        _lora_future, "create_lora_training_client_async"
+    )
+
+    def _from_state_future(
+        self,
+        checkpoint_path: str,
+        base_model: str | None = None,
+        rank: int | None = None,
+        alpha: int | None = None,
+        dropout: float = 0.0,
+        target_modules: list[str] | None = None,
+        *,
+        model_id: str | None = None,
+    ) -> APIFuture[TrainingClient]:
+        """A session with the weights of checkpoint ``checkpoint_path`` (fresh optimizer state).
 
         Reads the checkpoint's session spec (``weights_info``), creates the session with the
-        same base model and LoRA settings, then loads the weights.
+        same base model and LoRA settings (``model_id`` defaults to the checkpoint's owner),
+        then loads the weights. ``base_model``, ``rank`` and ``alpha`` default to the
+        checkpoint's; given, they must match it.
         """
-        return self._from_state(path, model_id=model_id, optimizer=False)
+        lora = RequestedLora(rank, alpha, dropout, target_modules)
+        return self._restore(checkpoint_path, base_model, lora, model_id, optimizer=False)
 
-    def create_training_client_from_state_with_optimizer(
-        self, path: str, *, model_id: str | None = None
-    ) -> TrainingClient:
-        """Like :meth:`create_training_client_from_state`, restoring optimizer state too, so
-        training continues exactly where the checkpoint left off."""
-        return self._from_state(path, model_id=model_id, optimizer=True)
-
-    def create_sampling_client(
+    def _from_state_with_optimizer_future(
         self,
+        checkpoint_path: str,
+        base_model: str | None = None,
+        rank: int | None = None,
+        alpha: int | None = None,
+        dropout: float = 0.0,
+        target_modules: list[str] | None = None,
+        *,
+        model_id: str | None = None,
+    ) -> APIFuture[TrainingClient]:
+        """Like ``create_training_client_from_state``, restoring optimizer state too, so
+        training continues exactly where the checkpoint left off."""
+        lora = RequestedLora(rank, alpha, dropout, target_modules)
+        return self._restore(checkpoint_path, base_model, lora, model_id, optimizer=True)
+
+    create_training_client_from_state = blocking_twin(
+        _from_state_future, "create_training_client_from_state"
+    )
+    create_training_client_from_state_async = value_twin(
+        _from_state_future, "create_training_client_from_state_async"
+    )
+    create_training_client_from_state_with_optimizer = blocking_twin(
+        _from_state_with_optimizer_future, "create_training_client_from_state_with_optimizer"
+    )
+    create_training_client_from_state_with_optimizer_async = value_twin(
+        _from_state_with_optimizer_future,
+        "create_training_client_from_state_with_optimizer_async",
+    )
+
+    def _sampling_future(
+        self,
+        /,
         base_url: str | None = None,
         model_path: str | None = None,
-        *,
+        model: str | None = None,
         api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        *,
         model_id: str | None = None,
         **settings: Any,
-    ) -> SamplingClient:
+    ) -> APIFuture[SamplingClient]:
         """A :class:`~xorl_client.SamplingClient` on the inference server.
 
         * With ``model_path`` (``xorl://M/sampler_weights/N``, ``sampler_weights/N`` or ``N``,
           what :meth:`TrainingClient.save_weights_for_sampler` returned): asks the training
           server to load that LoRA adapter on its inference endpoints
-          (``create_sampling_session``, blocking) and returns a client bound to it
-          (``lora_path`` = the adapter's ``lora_name``).
+          (``create_sampling_session``) and returns a client bound to it (``lora_path`` = the
+          adapter's ``lora_name``).
         * Without: a client on the inference server's current weights, i.e. the base model
           or whatever :meth:`TrainingClient.sync_inference_weights` last pushed (the
           full-weight path: ``save_weights_for_sampler`` + ``sync_inference_weights``).
@@ -197,9 +280,11 @@ class ServiceClient:
             base_url: the inference server; defaults to ``$XORL_INFERENCE_BASE_URL``, and
                 when that is unset to this training server's URL (the local server serves
                 ``/generate`` on its training port).
-            model_path: the sampler export to load, or ``None``.
+            model_path: the sampler export to load, or ``None`` (or ``""``).
+            model: SGLang's ``model`` routing field for the sampling requests.
             api_key: the inference server's key; defaults to ``$XORL_INFERENCE_API_KEY``.
                 This service's own key (``$XORL_API_KEY``) is never passed on.
+            timeout: per-HTTP-request timeout of the sampling client.
             model_id: attribution of the adapter for the server's per-model LRU (default:
                 the ``M`` of an ``xorl://`` path).
             **settings: :class:`~xorl_client.ClientConfig` fields for the sampling client.
@@ -209,13 +294,10 @@ class ServiceClient:
 
         Close the returned client (or use it in a ``with`` block) when done.
         """
-        from xorl_openapi.api.inference import create_sampling_session
-        from xorl_openapi.models import CreateSamplingSessionRequest
-
         if isinstance(base_url, str) and base_url.startswith(("xorl://", "tinker://")):
             raise DataValidationError(
                 f"create_sampling_client(base_url={base_url!r}): that is a model path, not a "
-                "server URL; pass it as model_path=...",
+                "server URL; pass it as model_path=... (the second argument)",
                 field="base_url",
                 rule="base_url is a server URL",
             )
@@ -223,15 +305,17 @@ class ServiceClient:
         inherited: dict[str, Any] = {
             "operation_timeout": self.config.operation_timeout,
             "max_retries": self.config.max_retries,
-            "retry_backoff_base": self.config.retry_backoff_base,
+            "retry_delay": self.config.retry_backoff_base,
             "retry_backoff_max": self.config.retry_backoff_max,
             "max_connections": self.config.max_connections,
             "user_agent": self.config.user_agent,
             "httpx_transport": self.config.httpx_transport,
         }
         inherited.update(settings)
-        if model_path is None:
-            return self._own(SamplingClient(url, api_key, **inherited))
+        named: dict[str, Any] = {"model": model, "api_key": api_key, "timeout": timeout}
+        if not model_path:
+            client = self._own(SamplingClient(url, **named, **inherited))
+            return APIFuture.from_value(client, operation="create_sampling_client")
         if not isinstance(model_path, str) or not model_path.strip():
             raise DataValidationError(
                 f"model_path must be a non-empty string, not {model_path!r}",
@@ -248,68 +332,77 @@ class ServiceClient:
         body: dict[str, Any] = {"model_path": model_path}
         if model_id is not None:
             body["model_id"] = validate_model_id(model_id)
-        transport = self._transport
-        deadline = transport.deadline()
+        return load_adapter(self._transport, body).map(
+            lambda name: self._own(SamplingClient(url, **named, lora_path=name, **inherited))
+        )
 
-        async def load() -> str:
-            # Loading an adapter that is already loaded is a no-op on the server, so the call
-            # is safe to resend (idempotent).
-            parsed = await transport.call(
-                create_sampling_session,
-                operation="create_sampling_session",
-                idempotent=True,
-                deadline=deadline,
-                body=CreateSamplingSessionRequest.from_dict(body),
-            )
-            answer: dict[str, Any] = parsed.to_dict()
-            name = answer.get("lora_name")
-            if not answer.get("success", True) or not isinstance(name, str) or not name:
-                raise XorlError(
-                    f"create_sampling_session did not load {model_path!r}: "
-                    f"{answer.get('message') or answer}"
-                )
-            return name
+    create_sampling_client = blocking_twin(_sampling_future, "create_sampling_client")
+    create_sampling_client_async = value_twin(_sampling_future, "create_sampling_client_async")
 
-        future = APIFuture(_runtime.run_coroutine(load()), operation="create_sampling_session")
-        return self._own(SamplingClient(url, api_key, lora_path=future.result(), **inherited))
+    def create_rest_client(self, model_id: str = DEFAULT_MODEL_ID) -> RestClient:
+        """A client for checkpoints, weights info, training runs and sessions.
+
+        ``model_id`` is the session its ``list_checkpoints()`` and bare checkpoint names refer
+        to by default.
+        """
+        return RestClient(transport=self._transport, model_id=model_id)
+
+    def get_server_capabilities(self) -> Any:
+        """Not available: the xorl server has no capabilities route (as in the official client).
+
+        Raises:
+            NotImplementedError: always.
+        """
+        raise NotImplementedError(
+            "the xorl server does not report its capabilities; the base model is the one it "
+            "was started with (create_training_client fails with the server's model name if "
+            "another is given)"
+        )
+
+    # -- internals ------------------------------------------------------------------------------
 
     def _own(self, client: SamplingClient) -> SamplingClient:
         """Remember a client this service opened so :meth:`close` closes it too."""
         self._sampling_clients.append(client)
         return client
 
-    def create_rest_client(self) -> RestClient:
-        """A client for checkpoints, weights info, training runs and sessions."""
-        return RestClient(transport=self._transport)
-
-    # -- internals ------------------------------------------------------------------------------
-
-    def _from_state(self, path: str, *, model_id: str | None, optimizer: bool) -> TrainingClient:
+    def _restore(
+        self,
+        path: str,
+        base_model: str | None,
+        lora: RequestedLora,
+        model_id: str | None,
+        *,
+        optimizer: bool,
+    ) -> APIFuture[TrainingClient]:
         kind, *rest = checkpoint_id_from_path(path).split("/")
         if kind != "weights":
             raise DataValidationError(
                 f"{path!r} is a sampler export; a training client starts from a training "
                 "checkpoint (xorl://<model_id>/weights/<name>, what save_state returns)",
-                field="path",
+                field="checkpoint_path",
                 rule="training checkpoint path",
             )
         owner, name = rest
         path = f"xorl://{owner}/weights/{name}"  # the one form weights_info accepts
-        info = self.create_rest_client().get_weights_info(path).result()
         model_id = validate_model_id(model_id or owner)
-        body: dict[str, Any] = {"model_id": model_id, "base_model": info.base_model}
-        if info.is_lora:
-            if info.lora_config:
-                body["lora_config"] = dict(info.lora_config)
-            if info.optimizer_config:
-                body["optimizer_config"] = dict(info.optimizer_config)
-        self._create_model(body).result()
-        client = self._training_client(
-            model_id, info.base_model, is_lora=info.is_lora, lora_rank=info.lora_rank
-        )
-        loaded = client.load_state_with_optimizer(path) if optimizer else client.load_state(path)
-        loaded.result()
-        return client
+        lora.check()  # settings the server cannot take fail here, before any request
+        info_future = self.create_rest_client().get_weights_info(path)
+
+        async def run() -> TrainingClient:
+            info = await info_future
+            body = lora.restore_body(info, base_model)
+            await create_model(
+                self._transport, {"model_id": model_id, **body}, self._on_queue_state
+            )
+            client = self._training_client(
+                model_id, body["base_model"], is_lora=info.is_lora, lora_rank=info.lora_rank
+            )
+            await (client.load_state_with_optimizer(path) if optimizer else client.load_state(path))
+            return client
+
+        operation = "create_training_client_from_state"
+        return APIFuture(_runtime.run_coroutine(run()), operation=operation)
 
     def _training_client(
         self, model_id: str, base_model: str, *, is_lora: bool, lora_rank: int | None
@@ -322,31 +415,3 @@ class ServiceClient:
             lora_rank=lora_rank,
             on_queue_state=self._on_queue_state,
         )
-
-    def _create_model(self, body: dict[str, Any]) -> APIFuture[Any]:
-        from xorl_openapi.api.futures import retrieve_future
-        from xorl_openapi.api.models import create_model
-        from xorl_openapi.models import CreateModelRequest
-
-        transport = self._transport
-        deadline = transport.deadline()
-        request = CreateModelRequest.from_dict(body)
-
-        async def run() -> Any:
-            handle = await transport.call(
-                create_model,
-                operation="create_model",
-                idempotent=False,
-                deadline=deadline,
-                body=request,
-            )
-            return await wait_for_future(
-                transport,
-                str(handle.request_id),
-                operation="create_model",
-                deadline=deadline,
-                retrieve_endpoint=retrieve_future,
-                on_queue_state=self._on_queue_state,
-            )
-
-        return APIFuture(_runtime.run_coroutine(run()), operation="create_model")

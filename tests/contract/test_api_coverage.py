@@ -101,14 +101,14 @@ def test_a_row_naming_a_missing_method_or_parameter_fails(
         ("TrainingClient.save_checkpoint",), {"path": coverage.Param("name")}
     )
     routes["weights_info"] = coverage.Route(
-        ("RestClient.get_weights_info",), {"xorl_path": coverage.Param("xorl_path")}
+        ("RestClient.get_weights_info",), {"xorl_path": coverage.Param("path")}
     )
     monkeypatch.setattr(coverage, "ROUTES", routes)
     assert coverage.facade_errors(xc) == [
         "save_weights: xorl_client.TrainingClient.save_checkpoint does not exist",
         "save_weights.path: xorl_client.TrainingClient.save_checkpoint does not exist",
         "weights_info.xorl_path: xorl_client.RestClient.get_weights_info has no parameter "
-        "'xorl_path'",
+        "'path'",
     ]
 
 

@@ -78,7 +78,7 @@ def test_same_seed_gives_the_same_samples(full_url: str) -> None:
         other = sampler.sample(
             PROMPTS[0], xc.SamplingParams(max_tokens=12, seed=99), num_samples=3
         ).result(timeout=60)
-        batch = sampler.sample_batch(PROMPTS, params, num_samples=3, timeout=60)
+        batch = sampler.sample_batch(PROMPTS, params, num_samples=3, timeout=60).result()
     assert first == again
     assert [s.tokens for s in first.sequences] != [s.tokens for s in other.sequences]
     # The three samples of one request differ from one another (seed, seed+1, seed+2).
@@ -148,7 +148,9 @@ def test_server_rejections_come_back_as_not_retried_4xx(full_url: str) -> None:
     with xc.SamplingClient(full_url) as sampler:
         resp = sampler.sample("hello", xc.SamplingParams(max_tokens=4, seed=1)).result(timeout=60)
         assert 1 <= len(resp.sequences[0].tokens) <= 4
-        result = sampler.sample_batch([PROMPTS[0], [1, 2, 999]], xc.SamplingParams(max_tokens=2))
+        result = sampler.sample_batch(
+            [PROMPTS[0], [1, 2, 999]], xc.SamplingParams(max_tokens=2)
+        ).result()
     assert [i for i, _ in result.completed] == [0]
     assert [i for i, _ in result.failed] == [1]
     assert "outside the vocabulary" in str(result.failed[0][1])
@@ -273,7 +275,7 @@ def test_sample_batch_deadline_cancels_stragglers_and_leaks_nothing(process_url:
         threads_before = set(threading.enumerate())
 
         watch.expect(fast=3)
-        result = sampler.sample_batch(prompts, params, timeout=30.0)
+        result = sampler.sample_batch(prompts, params, timeout=30.0).result()
 
         assert result.cancelled == [1, 3]
         assert [i for i, _ in result.completed] == [0, 2, 4]

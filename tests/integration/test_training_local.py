@@ -107,12 +107,12 @@ def test_checkpoints_are_listed_and_deleted(service: xc.ServiceClient) -> None:
     rest = service.create_rest_client()
     a = tc.save_state("ckpt-a").result(timeout=60).path
     b = tc.save_state("ckpt-b").result(timeout=60).path
-    listed = {c.path for c in rest.list_checkpoints().result(timeout=60)}
+    listed = {c.path for c in rest.list_checkpoints().result(timeout=60).checkpoints}
     assert {a, b, "xorl://default/weights/000000"} <= listed
 
     deleted = rest.delete_checkpoint(a).result(timeout=60)
     assert deleted.success and deleted.deleted_path == a
-    assert a not in {c.path for c in rest.list_checkpoints().result(timeout=60)}
+    assert a not in {c.path for c in rest.list_checkpoints().result(timeout=60).checkpoints}
     with pytest.raises(xc.NotFoundError):
         rest.delete_checkpoint(a).result(timeout=60)
     with pytest.raises(xc.PermissionDeniedError):

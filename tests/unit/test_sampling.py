@@ -79,7 +79,7 @@ def client(
     )
     return SamplingClient(
         BASE,
-        kw.pop("api_key", ""),
+        api_key=kw.pop("api_key", ""),
         httpx_transport=httpx.MockTransport(handler),
         retry_policy=policy,
         **kw,
@@ -532,7 +532,7 @@ def test_bad_sampling_params_are_refused_before_sending() -> None:
     rec = Recorder(json_response(output([1], [-1.0])))
     with client(rec) as sc:
         with pytest.raises(DataValidationError, match="unknown key"):
-            sc.sample([1], {"max_new_tokens": 3})
+            sc.sample([1], {"max_tokenz": 3})
         with pytest.raises(DataValidationError, match="num_samples"):
             sc.sample([1], num_samples=0)
     assert rec.bodies == []
@@ -602,7 +602,7 @@ def test_sample_batch_sorts_completed_failed_and_cancelled_at_the_deadline() -> 
         sc.sample([9, 9]).result()  # warm up: the SDK loop and its connection exist
         tasks_before = sdk_task_count()
         threads_before = {t.ident for t in threading.enumerate()}
-        result = sc.sample_batch(prompts, xc.SamplingParams(max_tokens=1), timeout=30.0)
+        result = sc.sample_batch(prompts, xc.SamplingParams(max_tokens=1), timeout=30.0).result()
         assert sdk_task_count() == tasks_before
         assert {t.ident for t in threading.enumerate()} == threads_before
     assert [i for i, _ in result.completed] == [0, 3]
@@ -620,7 +620,9 @@ def test_sample_batch_not_started_prompts_are_cancelled_too() -> None:
     server = BatchServer(answerable=1)
     sc = client(server, sleep=server.sleep)
     with sc:
-        result = sc.sample_batch([[1, 0], [255, 1], [1, 2], [1, 3]], timeout=5.0, max_concurrency=1)
+        result = sc.sample_batch(
+            [[1, 0], [255, 1], [1, 2], [1, 3]], timeout=5.0, max_concurrency=1
+        ).result()
     # One slot: prompt 0 answers, prompt 1 hangs, prompts 2 and 3 never got the slot.
     assert [i for i, _ in result.completed] == [0]
     assert result.cancelled == [1, 2, 3]
@@ -635,7 +637,7 @@ def test_sample_batch_real_timer_cancels_everything_still_running() -> None:
     sc = SamplingClient(BASE, "", httpx_transport=httpx.MockTransport(hang))
     with sc:
         tasks_before = sdk_task_count()
-        result = sc.sample_batch([[1], [2]], timeout=0.01)
+        result = sc.sample_batch([[1], [2]], timeout=0.01).result()
         assert sdk_task_count() == tasks_before
     assert result.cancelled == [0, 1] and result.completed == [] and result.failed == []
 
@@ -645,7 +647,7 @@ def test_sample_batch_everything_completes_without_a_deadline() -> None:
     with client(server, sleep=server.sleep) as sc:
         result = sc.sample_batch(
             [[1, i] for i in range(6)], [xc.SamplingParams(seed=i) for i in range(6)]
-        )
+        ).result()
     assert result.ok
     assert [i for i, _ in result.completed] == list(range(6))
 
@@ -711,7 +713,8 @@ def test_sampling_params_to_sglang() -> None:
         "stop": ["\n\n"],
         "sampling_seed": 3,
     }
-    assert "max_new_tokens" not in xc.SamplingParams().to_sglang()
+    assert xc.SamplingParams().to_sglang()["max_new_tokens"] == 128  # the official default
+    assert "max_new_tokens" not in xc.SamplingParams(max_tokens=None).to_sglang()
     with pytest.raises(DataValidationError):
         xc.SamplingParams(stop=["a", 3])  # type: ignore[list-item]
 
@@ -794,14 +797,14 @@ def test_one_token_prompt_and_one_token_completion() -> None:
 @pytest.mark.parametrize(
     ("prompt", "seq", "adv", "match"),
     [
-        ([1], xc.SampledSequence([2], None, "length"), 1.0, "return_logprobs=True"),
-        ([1], xc.SampledSequence([2, 3], [-1.0], "length"), 1.0, "2 tokens but 1 logprobs"),
-        ([1], xc.SampledSequence([], [], "stop"), 1.0, "no completion tokens"),
-        ([], xc.SampledSequence([2], [-1.0], "length"), 1.0, "prompt has no tokens"),
-        ([1], xc.SampledSequence([2], [-1.0], "length"), math.nan, "finite"),
-        ([1], xc.SampledSequence([2], [math.inf], "length"), 1.0, "finite"),
-        ("text", xc.SampledSequence([2], [-1.0], "length"), 1.0, "token ids"),
-        ([1], xc.SampledSequence([-5], [-1.0], "length"), 1.0, "token ids"),
+        ([1], xc.SampledSequence([2], "length", None), 1.0, "return_logprobs=True"),
+        ([1], xc.SampledSequence([2, 3], "length", [-1.0]), 1.0, "2 tokens but 1 logprobs"),
+        ([1], xc.SampledSequence([], "stop", []), 1.0, "no completion tokens"),
+        ([], xc.SampledSequence([2], "length", [-1.0]), 1.0, "prompt has no tokens"),
+        ([1], xc.SampledSequence([2], "length", [-1.0]), math.nan, "finite"),
+        ([1], xc.SampledSequence([2], "length", [math.inf]), 1.0, "finite"),
+        ("text", xc.SampledSequence([2], "length", [-1.0]), 1.0, "token ids"),
+        ([1], xc.SampledSequence([-5], "length", [-1.0]), 1.0, "token ids"),
     ],
 )
 def test_build_rl_datum_refuses_bad_input(

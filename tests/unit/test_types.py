@@ -109,7 +109,7 @@ def test_tensordata_numpy_round_trip() -> None:
 
 def test_tensordata_from_numpy_float_and_bool() -> None:
     f = TensorData.from_numpy(np.array([0.5, 1.5], dtype=np.float32))
-    assert f.dtype == "float32" and f.shape is None and f.data == [0.5, 1.5]
+    assert f.dtype == "float32" and f.shape == [2] and f.data == [0.5, 1.5]
     b = TensorData.from_numpy(np.array([True, False]))
     assert b.data == [1, 0] and b.dtype == "int64"
 
@@ -501,14 +501,19 @@ def test_queue_state_values() -> None:
     assert QueueState("active") is QueueState.ACTIVE
     assert isinstance(QueueState.PAUSED_CAPACITY, str)
     assert QueueState.PAUSED_CAPACITY.value == "paused_capacity"
-    assert {q.value for q in QueueState} == {"active", "paused_capacity", "paused_rate_limit"}
+    assert {q.value for q in QueueState} == {
+        "active",
+        "paused_capacity",
+        "paused_rate_limit",
+        "unknown",
+    }
 
 
 # -- sampling ------------------------------------------------------------------------------------
 
 
 def test_sampling_params_to_sglang() -> None:
-    assert SamplingParams().to_sglang() == {
+    assert SamplingParams(max_tokens=None).to_sglang() == {
         "temperature": 1.0,
         "top_p": 1.0,
         "top_k": -1,

@@ -16,6 +16,12 @@ from xorl_client import _runtime
 from xorl_client._config import ClientConfig
 from xorl_client._retry import RetryPolicy
 from xorl_client._transport import Transport
+from xorl_client._twins import value_twin
+from xorl_client.compat.official import (
+    SAMPLING_CLIENT_SETTINGS,
+    env_int,
+    lora_name_from_model_path,
+)
 from xorl_client.errors import (
     APIConnectionError,
     APIStatusError,
@@ -55,25 +61,37 @@ DEFAULT_SAMPLING_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=600.0, write=
 class SamplingClient:
     """Samples completions from an SGLang-compatible inference server.
 
+    The positional order is the official client's: ``SamplingClient(base_url, model_path,
+    model, api_key, timeout, max_retries, retry_delay)``.
+
     Args:
         base_url: the inference server, e.g. ``http://127.0.0.1:30000``; defaults to
             ``$XORL_INFERENCE_BASE_URL``. (:meth:`ServiceClient.create_sampling_client
             <xorl_client.ServiceClient.create_sampling_client>` falls back to the training
             server's URL, which is right for the local server.)
+        model_path: the LoRA adapter to sample from, as the official client names it: a
+            sampler export path (``xorl://M/sampler_weights/N`` or ``sampler_weights/N``: the
+            adapter ``N``) or an adapter name. ``""`` samples the server's current weights.
+            This does not load the adapter; :meth:`ServiceClient.create_sampling_client
+            <xorl_client.ServiceClient.create_sampling_client>` does.
+        model: SGLang's optional ``model`` routing field (for routers in front of several
+            servers).
         api_key: sent as ``Authorization: Bearer <key>``; defaults to
             ``$XORL_INFERENCE_API_KEY``. ``$XORL_API_KEY`` (the training server's key) is never
             used: it must not leak to another server.
-        lora_path: adapter name to sample from (the ``lora_name`` that
-            ``create_sampling_session`` returned); ``None`` samples the server's current
-            weights.
-        model: SGLang's optional ``model`` routing field (for routers in front of several
-            servers).
+        timeout: per-HTTP-request timeout (seconds or an ``httpx.Timeout``); defaults to
+            :data:`DEFAULT_SAMPLING_TIMEOUT`. The whole call is bounded by
+            ``operation_timeout`` or by ``sample(..., timeout=...)``.
+        max_retries: resends after the first attempt of a request that failed transiently.
+        retry_delay: base of the exponential backoff between resends, in seconds.
+        lora_path: the adapter name directly (the ``lora_name`` that
+            ``create_sampling_session`` returned); an alternative to ``model_path``.
         retry_policy: a :class:`SamplingRetryPolicy` (tests inject one whose ``sleep`` does not
             sleep); defaults to one built from the settings. The batch deadline also waits
             through ``retry_policy.sleep``.
-        **settings: other :class:`~xorl_client.ClientConfig` fields (``timeout``,
-            ``operation_timeout``, ``max_retries``, ``max_connections``, ``httpx_transport``,
-            ...). ``timeout`` defaults to :data:`DEFAULT_SAMPLING_TIMEOUT`.
+        **settings: other :class:`~xorl_client.ClientConfig` fields (``operation_timeout``,
+            ``max_connections`` - default ``$XORL_SAMPLING_HTTP_MAX_CONNECTIONS`` -,
+            ``httpx_transport``, ...).
 
     Raises:
         ConfigurationError: no base URL, or a bad setting.
@@ -93,10 +111,14 @@ class SamplingClient:
     def __init__(
         self,
         base_url: str | None = None,
+        model_path: str | None = "",
+        model: str | None = None,
         api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = 3,
+        retry_delay: float = 1.0,
         *,
         lora_path: str | None = None,
-        model: str | None = None,
         retry_policy: RetryPolicy | None = None,
         **settings: Any,
     ) -> None:
@@ -110,25 +132,47 @@ class SamplingClient:
             )
         if url.strip().startswith(("xorl://", "tinker://")):
             raise ConfigurationError(
-                f"base_url {url!r} looks like a model path, not a server URL; load an adapter "
-                "with ServiceClient.create_sampling_client(model_path=...)"
+                f"base_url {url!r} looks like a model path, not a server URL; pass it as "
+                "model_path=... (the second argument)"
             )
         key = api_key if api_key is not None else os.environ.get(ENV_INFERENCE_API_KEY)
-        for name in ("api_key", "base_url", "config"):
+        named = {"timeout": timeout, "max_retries": max_retries, "retry_delay": retry_delay}
+        for name in ("api_key", "base_url", "config", *SAMPLING_CLIENT_SETTINGS.values()):
             if name in settings:
                 raise ConfigurationError(f"pass {name} as its own argument, not in **settings")
+        for official, field_name in SAMPLING_CLIENT_SETTINGS.items():
+            if named[official] is not None:
+                settings[field_name] = named[official]
         settings.setdefault("timeout", DEFAULT_SAMPLING_TIMEOUT)
+        if "max_connections" not in settings:
+            pool = env_int("XORL_SAMPLING_HTTP_MAX_CONNECTIONS")
+            if pool is not None:
+                settings["max_connections"] = pool
         # api_key "" (not None) stops ClientConfig from falling back to $XORL_API_KEY.
         config = ClientConfig.from_env(base_url=url, api_key=key or "", **settings)
         if lora_path is not None and (not isinstance(lora_path, str) or not lora_path.strip()):
             raise ConfigurationError(f"lora_path must be a non-empty string, not {lora_path!r}")
+        if model_path is None:  # the official client's "no adapter" is "", accept None too
+            model_path = ""
+        if not isinstance(model_path, str):
+            raise ConfigurationError(f"model_path must be a string, not {model_path!r}")
+        try:
+            from_path = lora_name_from_model_path(model_path)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        if from_path is not None and lora_path is not None and from_path != lora_path:
+            raise ConfigurationError(
+                f"model_path {model_path!r} (adapter {from_path!r}) and lora_path "
+                f"{lora_path!r} name different adapters; give one"
+            )
         if model is not None and (not isinstance(model, str) or not model):
             raise ConfigurationError(f"model must be a non-empty string, not {model!r}")
         policy = (
             retry_policy if retry_policy is not None else SamplingRetryPolicy.from_config(config)
         )
         self.config = config
-        self.lora_path = lora_path
+        self.model_path = model_path
+        self.lora_path = lora_path if lora_path is not None else from_path
         self.model = model
         self._transport = Transport(config, policy)
         self._closed = False
@@ -137,6 +181,28 @@ class SamplingClient:
         key = "***" if self.config.api_key_value() else "None"
         lora = f", lora_path={self.lora_path!r}" if self.lora_path else ""
         return f"SamplingClient(base_url={self.config.display_url!r}, api_key={key}{lora})"
+
+    # -- the official client's attributes ----------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The inference server's URL (without a trailing ``/``)."""
+        return self.config.url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The per-HTTP-request timeout."""
+        return self.config.http_timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Resends after the first attempt of a transiently failed request."""
+        return self.config.max_retries
+
+    @property
+    def retry_delay(self) -> float:
+        """Base of the exponential backoff between resends, in seconds."""
+        return self.config.retry_backoff_base
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -158,6 +224,24 @@ class SamplingClient:
     ) -> None:
         self.close()
 
+    async def close_async(self) -> None:
+        """:meth:`close` for async code (does not block the event loop)."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.wrap_future(_runtime.run_coroutine(self._transport.aclose()))
+
+    async def __aenter__(self) -> SamplingClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close_async()
+
     # -- sampling -------------------------------------------------------------------------------
 
     def sample(
@@ -166,6 +250,7 @@ class SamplingClient:
         sampling_params: SamplingParams | Mapping[str, Any] | Any | None = None,
         num_samples: int = 1,
         return_logprobs: bool = True,
+        lora_path: str | None = None,
         *,
         include_prompt_logprobs: bool = False,
         timeout: float | None = None,
@@ -181,6 +266,7 @@ class SamplingClient:
             num_samples: completions to generate for this prompt.
             return_logprobs: fill each sequence's ``logprobs`` (log-probabilities of the
                 sampled tokens under the sampling weights); ``False`` leaves them ``None``.
+            lora_path: sample from this loaded adapter instead of the client's.
             include_prompt_logprobs: also fill ``prompt_logprobs`` (entry 0 is ``None``).
             timeout: seconds for the whole call, retries included; defaults to
                 ``operation_timeout``.
@@ -199,12 +285,19 @@ class SamplingClient:
         if isinstance(params, int) and not isinstance(params, bool):
             # Tinker's order: sample(prompt, num_samples, sampling_params).
             params, count = (None if isinstance(count, int) else count), params
+        if lora_path is not None and (not isinstance(lora_path, str) or not lora_path.strip()):
+            raise DataValidationError(
+                f"lora_path must be a non-empty adapter name, not {lora_path!r}",
+                field="lora_path",
+                rule="lora_path is an adapter name",
+            )
         request = self._prepare(
             prompt,
             coerce_params(params),
             count,
             return_logprobs=return_logprobs,
             prompt_logprobs=include_prompt_logprobs,
+            lora_path=lora_path,
         )
         deadline = self._transport.deadline(timeout)
         return APIFuture(_runtime.run_coroutine(self._send(request, deadline)), operation="sample")
@@ -217,13 +310,13 @@ class SamplingClient:
         | Sequence[SamplingParams | Mapping[str, Any]]
         | Any
         | None = None,
-        *,
         num_samples: int = 1,
         return_logprobs: bool = True,
         timeout: float | None = None,
+        *,
         max_concurrency: int | None = None,
-    ) -> BatchSampleResult:
-        """Sample every prompt concurrently and wait, at most ``timeout`` seconds.
+    ) -> APIFuture[BatchSampleResult]:
+        """Sample every prompt concurrently, for at most ``timeout`` seconds; returns at once.
 
         Args:
             prompts: a list of prompts (each like :meth:`sample`'s).
@@ -236,46 +329,18 @@ class SamplingClient:
             max_concurrency: requests in flight at once; defaults to
                 ``min(len(prompts), max_connections)``.
 
-        Blocks the calling thread; from async code use :meth:`sample_batch_async`.
-        Invalid prompts raise :class:`~xorl_client.DataValidationError` (naming the index)
+        Returns an :class:`~xorl_client.APIFuture` of the :class:`BatchSampleResult`
+        (``.result()`` blocks, ``await`` waits); cancelling it cancels the batch. Invalid
+        prompts raise :class:`~xorl_client.DataValidationError` (naming the index) here,
         before anything is sent.
         """
         future = self._submit_batch(
             prompts, sampling_params, num_samples, return_logprobs, timeout, max_concurrency
         )
-        try:
-            return APIFuture(future, operation="sample_batch").result()
-        except BaseException:
-            # KeyboardInterrupt or similar while waiting: stop the batch, leave nothing behind.
-            future.cancel()
-            raise
+        return APIFuture(future, operation="sample_batch")
 
-    async def sample_batch_async(
-        self,
-        prompts: Sequence[Prompt | Any],
-        sampling_params: SamplingParams
-        | Mapping[str, Any]
-        | Sequence[SamplingParams | Mapping[str, Any]]
-        | Any
-        | None = None,
-        *,
-        num_samples: int = 1,
-        return_logprobs: bool = True,
-        timeout: float | None = None,
-        max_concurrency: int | None = None,
-    ) -> BatchSampleResult:
-        """:meth:`sample_batch` for async code (works on any event loop).
-
-        Cancelling the awaiting task cancels the whole batch.
-        """
-        future = self._submit_batch(
-            prompts, sampling_params, num_samples, return_logprobs, timeout, max_concurrency
-        )
-        try:
-            return await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
+    sample_async = value_twin(sample, cancel_with_caller=True)
+    sample_batch_async = value_twin(sample_batch, cancel_with_caller=True)
 
     # -- machinery --------------------------------------------------------------------------
 
@@ -287,6 +352,7 @@ class SamplingClient:
         *,
         return_logprobs: bool,
         prompt_logprobs: bool,
+        lora_path: str | None = None,
     ) -> SampleRequest:
         return prepare_request(
             prompt,
@@ -294,7 +360,7 @@ class SamplingClient:
             num_samples,
             return_logprobs=return_logprobs,
             prompt_logprobs=prompt_logprobs,
-            lora_path=self.lora_path,
+            lora_path=lora_path or self.lora_path,
             model=self.model,
         )
 

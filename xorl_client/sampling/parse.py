@@ -50,7 +50,19 @@ def parse_response(parsed: Any, request: SampleRequest) -> SampleResponse:
         _sequence(out, i, want_logprobs=request.return_logprobs) for i, out in enumerate(outputs)
     ]
     prompt_logprobs = _prompt_logprobs(outputs[0]) if request.prompt_logprobs else None
-    return SampleResponse(sequences=sequences, prompt_logprobs=prompt_logprobs)
+    return SampleResponse(
+        sequences=sequences, meta_info=_meta_info(outputs[0]), prompt_logprobs=prompt_logprobs
+    )
+
+
+def _meta_info(out: Any) -> dict[str, Any] | None:
+    """The first output's ``meta_info`` as a plain dict (MoE routing data arrives here)."""
+    meta = out.meta_info
+    to_dict = getattr(meta, "to_dict", None)
+    if callable(to_dict):
+        result: dict[str, Any] = to_dict()
+        return result
+    return dict(meta) if isinstance(meta, Mapping) else None
 
 
 def _stop_reason(raw: Any, index: int) -> StopReason:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Final
 
 from xorl_client.errors import DataValidationError
 from xorl_client.types import ModelInput, SamplingParams
 from xorl_client.types._common import token_ids_of
+from xorl_client.types.model_input import IMAGE_RULE
 
 __all__ = ["Prompt", "SampleRequest", "coerce_params", "per_prompt_params", "prepare_request"]
 
@@ -51,7 +52,7 @@ def prepare_request(
     if num_samples == 1:
         body[key] = value
         body["sampling_params"] = sglang
-    elif params.seed is None:
+    elif (seed := params.effective_seed) is None:
         body[key] = value
         body["sampling_params"] = {**sglang, "n": num_samples}
     else:
@@ -59,8 +60,7 @@ def prepare_request(
         # an n > 1 request the same seed, i.e. num_samples identical completions.
         body[key] = [value] * num_samples
         body["sampling_params"] = [
-            {**sglang, "sampling_seed": (params.seed + i) % _SEED_MODULUS}
-            for i in range(num_samples)
+            {**sglang, "sampling_seed": (seed + i) % _SEED_MODULUS} for i in range(num_samples)
         ]
     if return_logprobs or prompt_logprobs:
         body["return_logprob"] = True
@@ -70,27 +70,24 @@ def prepare_request(
         body["lora_path"] = lora_path
     if model:
         body["model"] = model
+    # MoE routing data is a request-level flag in SGLang, not a sampling parameter.
+    if params.return_routed_experts:
+        body["return_routed_experts"] = True
+    if params.return_expert_logits:
+        body["return_expert_logits"] = True
     return SampleRequest(body, num_samples, return_logprobs, prompt_logprobs)
 
 
 def coerce_params(params: Any) -> SamplingParams:
-    """``SamplingParams`` from ours, a dict of Tinker names, or Tinker's object."""
+    """``SamplingParams`` from ours, a dict (our names or SGLang's), or Tinker's object."""
     if params is None:
         return SamplingParams()
     if isinstance(params, SamplingParams):
         return params
-    names = ("max_tokens", "temperature", "top_p", "top_k", "min_p", "stop", "seed")
     if isinstance(params, Mapping):
-        unknown = sorted(set(params) - set(names))
-        if unknown:
-            raise DataValidationError(
-                f"sampling_params has unknown key(s) {unknown}; valid: {list(names)} (Tinker "
-                "names; the SDK maps them to SGLang's)",
-                field="sampling_params",
-                rule="sampling params use Tinker names",
-            )
-        return SamplingParams(**dict(params))
+        return SamplingParams.from_dict(params)
     if hasattr(params, "max_tokens") or hasattr(params, "temperature"):
+        names = [f.name for f in fields(SamplingParams)]
         found = {n: getattr(params, n) for n in names if getattr(params, n, None) is not None}
         return SamplingParams(**found)
     raise DataValidationError(
@@ -120,7 +117,9 @@ def _prompt_field(prompt: Any) -> tuple[str, str | list[int]]:
         return "text", prompt
     try:
         ids = token_ids_of(prompt, "prompt")
-    except DataValidationError:
+    except DataValidationError as exc:
+        if exc.rule == IMAGE_RULE:
+            raise  # an image chunk: say so, not "not a prompt"
         raise DataValidationError(
             f"a prompt must be text, a ModelInput or a list of token ids, not "
             f"{type(prompt).__name__}",

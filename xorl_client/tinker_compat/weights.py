@@ -105,7 +105,13 @@ def coefficient_datum(
     inputs: dict[str, TensorData] = {k: v for k, v in lfi.items() if k != "weights"}
     inputs["advantages"] = TensorData(coeffs, "float32")
     inputs["logprobs"] = TensorData([0.0] * sampled, "float32")
-    return Datum(datum.model_input, inputs)
+    # Routing replay data belongs to the tokens, not to the loss: carry it over unchanged.
+    return Datum(
+        datum.model_input,
+        inputs,
+        routed_experts=datum.routed_experts,
+        routed_expert_logits=datum.routed_expert_logits,
+    )
 
 
 def trained_positions(datum: Datum) -> list[bool]:

@@ -26,6 +26,7 @@ from xorl_client.chunking import merge_outputs, split_batch
 from xorl_client.errors import XorlError
 from xorl_client.futures import APIFuture
 from xorl_client.tinker_compat import prepare_loss_request
+from xorl_client.training.routing import check_routing, routing_fields
 from xorl_client.training.wire import endpoint_for, request_model, wire_dict
 from xorl_client.types import ForwardBackwardOutput
 
@@ -96,6 +97,7 @@ class TrainingCore:
         datums, loss_name, params = prepare_loss_request(
             data, loss_fn, loss_fn_params, loss_fn_config
         )
+        check_routing(datums)
         config = self._transport.config
         chunks = split_batch(
             datums, max_items=config.max_chunk_items, max_bytes=config.max_chunk_bytes
@@ -109,6 +111,7 @@ class TrainingCore:
             }
             if params is not None:
                 datum_input["loss_fn_params"] = params
+            datum_input.update(routing_fields(chunk))  # MoE routing replay, per request
             requests.append(
                 request_model(operation, {"model_id": self.model_id, input_key: datum_input})
             )

@@ -6,6 +6,11 @@ Every method returns an :class:`~xorl_client.futures.APIFuture` at once, so call
     op = tc.optim_step(AdamParams(learning_rate=1e-4))   # leaves right behind fb
     fb.result(); op.result()
 
+Each method has an ``*_async`` twin for async code. As in the official client (and Tinker),
+its value is the ``APIFuture`` itself, so the request is submitted by the first ``await`` and
+the result arrives with the second: ``fut = await tc.forward_backward_async(batch)`` then
+``out = await fut``.
+
 How order is kept: each call takes a submission ticket and its ``seq_id`` s synchronously, at call
 time. Submissions leave in ticket order; the server runs queued ``seq_id`` requests lowest first,
 so ``optim_step`` never overtakes the ``forward_backward`` called before it. Requests the server
@@ -16,9 +21,13 @@ them, so ``save_state()`` captures exactly the state the calls before it produce
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
+from xorl_client._twins import future_twin
+from xorl_client.compat.official import env_value
+from xorl_client.errors import DataValidationError
 from xorl_client.futures import APIFuture
 from xorl_client.tinker_compat import coerce_adam_params
 from xorl_client.training._core import TrainingCore
@@ -28,13 +37,17 @@ from xorl_client.training.wire import wire_dict
 from xorl_client.types import (
     AbortGradientEpochOutput,
     AdamParams,
+    Datum,
+    EncodedTextChunk,
     ForwardBackwardOutput,
     LoadWeightsResponse,
     OptimStepOutput,
     SaveWeightsForSamplerResponse,
     SaveWeightsResponse,
     SyncInferenceWeightsResult,
+    UnloadModelResponse,
 )
+from xorl_client.types.model_input import IMAGE_RULE
 from xorl_client.validation import validate_checkpoint_name, validate_checkpoint_path
 
 __all__ = ["TrainingClient"]
@@ -98,6 +111,7 @@ class TrainingClient(CustomLossMixin, TrainingCore):
                 the server does not read for ``loss_fn`` are refused, and Tinker's PPO
                 ``clip_low_threshold``/``clip_high_threshold`` are converted.
         """
+        _refuse_images(data)
         return self._run_batch("forward_backward", data, loss_fn, loss_fn_params, loss_fn_config)
 
     def forward(
@@ -109,6 +123,7 @@ class TrainingClient(CustomLossMixin, TrainingCore):
         loss_fn_config: dict[str, Any] | None = None,
     ) -> APIFuture[ForwardBackwardOutput]:
         """Forward pass only (logprobs and loss; no gradient is accumulated)."""
+        _refuse_images(data)
         return self._run_batch("forward", data, loss_fn, loss_fn_params, loss_fn_config)
 
     def optim_step(
@@ -195,9 +210,13 @@ class TrainingClient(CustomLossMixin, TrainingCore):
 
     def sync_inference_weights(
         self,
+        /,
+        master_address: str | None = None,
+        master_port: int = 29600,
+        group_name: str = "weight_sync_group",
+        buffer_size_mb: int = 1024,
+        quantization: dict[str, Any] | None = None,
         *,
-        master_address: str = "",
-        master_port: int = 0,
         flush_cache: bool = False,
         pools: Sequence[str] | None = None,
         weight_version: str | None = None,
@@ -205,16 +224,31 @@ class TrainingClient(CustomLossMixin, TrainingCore):
     ) -> APIFuture[SyncInferenceWeightsResult]:
         """Push this session's current weights to the registered inference endpoints.
 
-        Extra keyword options (``cache_invalidation_mode``, ``pause_mode``, ``group_name``,
-        ``buffer_size_mb``, ``quantization``) are passed to the server as given.
+        Args:
+            master_address: NCCL rendezvous host; ``None``/``""`` lets the server use its own
+                name.
+            master_port: rendezvous port (``0`` = an ephemeral port chosen by the server).
+            group_name, buffer_size_mb: NCCL group name and bucket size.
+            quantization: e.g. ``{"quant_method": "fp8"}``; ``None`` uses
+                ``$XORL_WEIGHT_SYNC_QUANTIZATION`` (a JSON object or ``null``) when set, else
+                the server's setting.
+            flush_cache, pools, weight_version: see the server's ``sync_inference_weights``.
+            **options: other server options (``cache_invalidation_mode``, ``pause_mode``),
+                passed as given.
         """
         body: dict[str, Any] = {
             "model_id": self.model_id,
-            "master_address": master_address,
+            "master_address": master_address or "",
             "master_port": master_port,
+            "group_name": group_name,
+            "buffer_size_mb": buffer_size_mb,
             "flush_cache": flush_cache,
             **options,
         }
+        if quantization is not None:
+            body["quantization"] = quantization
+        elif (from_env := _env_quantization()) is not None:
+            body["quantization"] = from_env[0]  # may be None: "no quantization", sent as null
         if pools is not None:
             body["pools"] = list(pools)
         if weight_version is not None:
@@ -226,9 +260,25 @@ class TrainingClient(CustomLossMixin, TrainingCore):
             asynchronous=False,
         )
 
-    def unload(self) -> APIFuture[None]:
+    def unload(self) -> APIFuture[UnloadModelResponse]:
         """End the session on the server and release its resources (futures included)."""
-        return self._barrier("unload_model", {"model_id": self.model_id}, lambda _p: None)
+        model_id = self.model_id
+        return self._barrier(
+            "unload_model",
+            {"model_id": model_id},
+            lambda _p: UnloadModelResponse(model_id=model_id, type="unload_model"),
+        )
+
+    forward_async = future_twin(forward)
+    forward_backward_async = future_twin(forward_backward)
+    optim_step_async = future_twin(optim_step)
+    abort_gradient_epoch_async = future_twin(abort_gradient_epoch)
+    save_state_async = future_twin(save_state)
+    load_state_async = future_twin(load_state)
+    load_state_with_optimizer_async = future_twin(load_state_with_optimizer)
+    save_weights_for_sampler_async = future_twin(save_weights_for_sampler)
+    sync_inference_weights_async = future_twin(sync_inference_weights)
+    unload_async = future_twin(unload)
 
     # -- tokenizer ----------------------------------------------------------------------------
 
@@ -242,3 +292,40 @@ class TrainingClient(CustomLossMixin, TrainingCore):
         if self._tokenizer is None:
             self._tokenizer = load_tokenizer(self.base_model)
         return self._tokenizer
+
+
+def _env_quantization() -> tuple[dict[str, Any] | None] | None:
+    """``$XORL_WEIGHT_SYNC_QUANTIZATION`` parsed: ``(object,)``, ``(None,)`` for ``null``, or ``None`` if unset."""
+    found = env_value("XORL_WEIGHT_SYNC_QUANTIZATION")
+    if found is None:
+        return None
+    name, raw = found
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    if value is not None and not isinstance(value, dict):
+        raise DataValidationError(
+            f'{name}={raw!r} must be a JSON object (e.g. {{"quant_method": "fp8"}}) or null',
+            field=name,
+            rule="quantization is a JSON object or null",
+        )
+    return (value,)
+
+
+def _refuse_images(data: Sequence[Any]) -> None:
+    """A datum with an image chunk cannot be sent (xorl takes token ids): say which, up front."""
+    if not isinstance(data, Sequence):
+        return  # not a batch; the batch check names the problem
+    for index, datum in enumerate(data):
+        chunks = datum.model_input.chunks if isinstance(datum, Datum) else []
+        for position, chunk in enumerate(chunks):
+            if not isinstance(chunk, EncodedTextChunk):
+                raise DataValidationError(
+                    f"datum {index}: model_input.chunks[{position}] is an "
+                    f"{type(chunk).__name__}; the xorl server cannot train on images (it takes "
+                    "token ids only)",
+                    field=f"model_input.chunks[{position}]",
+                    datum_index=index,
+                    rule=IMAGE_RULE,
+                )

@@ -23,47 +23,114 @@ Example, an SFT datum in the pre-shifted (Tinker) style::
     {'model_input': {'input_ids': [1, 2, 3]}, 'loss_fn_inputs': {'target_tokens': [2, 3, 4], 'weights': [0, 1, 1]}}
 """
 
+from xorl_client.types._base import (
+    LossFnType,
+    ModelID,
+    RequestID,
+    StrictBase,
+    TensorDtype,
+    XorlModel,
+)
 from xorl_client.types._common import FLOAT32_KEYS, INT64_KEYS, Tokenizer
 from xorl_client.types.checkpoints import (
+    Checkpoint,
     CheckpointInfo,
+    CheckpointsListResponse,
     CheckpointType,
+    Cursor,
+    DeleteCheckpointResponse,
+    DeleteCheckpointResult,
+    ParsedCheckpointXoRLPath,
     SessionInfo,
     TrainingRun,
     TrainingRunsPage,
+    TrainingRunsResponse,
     WeightsInfo,
+    WeightsInfoResponse,
 )
 from xorl_client.types.datum import Datum
-from xorl_client.types.futures import QueueState
-from xorl_client.types.model_input import EncodedTextChunk, ModelInput
+from xorl_client.types.futures import (
+    FutureRetrieveRequest,
+    FutureRetrieveResponse,
+    QueueState,
+    QueueStateObserver,
+    RequestErrorCategory,
+    RequestFailedResponse,
+    TryAgainResponse,
+    UntypedAPIFuture,
+    parse_future_retrieve_response,
+)
+from xorl_client.types.lora import LoraConfig
+from xorl_client.types.model_input import (
+    EncodedTextChunk,
+    ImageAssetPointerChunk,
+    ImageChunk,
+    ModelInput,
+    ModelInputChunk,
+)
 from xorl_client.types.optim import AdamParams
+from xorl_client.types.provider import (
+    DedicatedEndpointConfig,
+    UpdateDedicatedEndpointResponse,
+    UpdateServerlessWeightsResponse,
+)
 from xorl_client.types.sampling import SampledSequence, SampleResponse, SamplingParams, StopReason
 from xorl_client.types.tensor_data import TensorData
 from xorl_client.types.training_outputs import (
     AbortGradientEpochOutput,
+    CreateModelResponse,
     ForwardBackwardOutput,
     LoadWeightsResponse,
     LossFnOutput,
     OptimStepOutput,
+    OptimStepResponse,
     SaveWeightsForSamplerResponse,
     SaveWeightsResponse,
+    UnloadModelResponse,
 )
-from xorl_client.types.weight_sync import SyncInferenceWeightsResult
+from xorl_client.types.weight_sync import (
+    EndpointSyncResult,
+    SyncInferenceWeightsResult,
+    SyncWeightsResponse,
+)
 
 __all__ = [
     "FLOAT32_KEYS",
     "INT64_KEYS",
     "AbortGradientEpochOutput",
     "AdamParams",
+    "Checkpoint",
     "CheckpointInfo",
     "CheckpointType",
+    "CheckpointsListResponse",
+    "CreateModelResponse",
+    "Cursor",
     "Datum",
+    "DedicatedEndpointConfig",
+    "DeleteCheckpointResponse",
+    "DeleteCheckpointResult",
     "EncodedTextChunk",
+    "EndpointSyncResult",
     "ForwardBackwardOutput",
+    "FutureRetrieveRequest",
+    "FutureRetrieveResponse",
+    "ImageAssetPointerChunk",
+    "ImageChunk",
     "LoadWeightsResponse",
+    "LoraConfig",
     "LossFnOutput",
+    "LossFnType",
+    "ModelID",
     "ModelInput",
+    "ModelInputChunk",
     "OptimStepOutput",
+    "OptimStepResponse",
+    "ParsedCheckpointXoRLPath",
     "QueueState",
+    "QueueStateObserver",
+    "RequestErrorCategory",
+    "RequestFailedResponse",
+    "RequestID",
     "SampleResponse",
     "SampledSequence",
     "SamplingParams",
@@ -71,10 +138,22 @@ __all__ = [
     "SaveWeightsResponse",
     "SessionInfo",
     "StopReason",
+    "StrictBase",
+    "SyncInferenceWeightsResult",
+    "SyncWeightsResponse",
     "TensorData",
+    "TensorDtype",
     "Tokenizer",
     "TrainingRun",
     "TrainingRunsPage",
-    "SyncInferenceWeightsResult",
+    "TrainingRunsResponse",
+    "TryAgainResponse",
+    "UnloadModelResponse",
+    "UntypedAPIFuture",
+    "UpdateDedicatedEndpointResponse",
+    "UpdateServerlessWeightsResponse",
     "WeightsInfo",
+    "WeightsInfoResponse",
+    "XorlModel",
+    "parse_future_retrieve_response",
 ]

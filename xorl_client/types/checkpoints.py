@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, overload
+
+from xorl_client.errors import DataValidationError
+from xorl_client.types._base import XorlModel
 
 __all__ = [
+    "Checkpoint",
     "CheckpointInfo",
     "CheckpointType",
+    "CheckpointsListResponse",
+    "Cursor",
+    "DeleteCheckpointResponse",
+    "DeleteCheckpointResult",
+    "ParsedCheckpointXoRLPath",
     "SessionInfo",
     "TrainingRun",
     "TrainingRunsPage",
+    "TrainingRunsResponse",
     "WeightsInfo",
+    "WeightsInfoResponse",
 ]
 
 CheckpointType: TypeAlias = Literal["training", "sampler"]
 
 
 @dataclass(slots=True)
-class CheckpointInfo:
+class CheckpointInfo(XorlModel):
     """One entry of ``list_checkpoints``.
 
     ``checkpoint_id`` is ``weights/<M>/<N>`` or ``sampler_weights/<N>`` (what
@@ -47,9 +58,95 @@ class CheckpointInfo:
         )
 
 
+Checkpoint = CheckpointInfo
+"""The official client's name for one checkpoint entry."""
+
+
 @dataclass(slots=True)
-class WeightsInfo:
-    """Checkpoint metadata from ``weights_info`` (enough to recreate the session)."""
+class CheckpointsListResponse(XorlModel):
+    """What ``list_checkpoints`` returns: ``.checkpoints``, newest first.
+
+    It also behaves as the list itself (iteration, ``len``, indexing).
+    """
+
+    checkpoints: list[CheckpointInfo] = field(default_factory=list)
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> CheckpointsListResponse:
+        """Parse a ``ListCheckpointsResponse`` body."""
+        return cls([CheckpointInfo.from_wire(c) for c in d.get("checkpoints") or []])
+
+    def __iter__(self) -> Iterator[CheckpointInfo]:
+        return iter(self.checkpoints)
+
+    def __len__(self) -> int:
+        return len(self.checkpoints)
+
+    @overload
+    def __getitem__(self, index: int) -> CheckpointInfo: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[CheckpointInfo]: ...
+    def __getitem__(self, index: int | slice) -> CheckpointInfo | list[CheckpointInfo]:
+        return self.checkpoints[index]
+
+
+@dataclass(slots=True)
+class DeleteCheckpointResponse(XorlModel):
+    """What ``delete_checkpoint`` removed (``deleted_path``), or why it could not (``error``)."""
+
+    success: bool = False
+    deleted_path: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> DeleteCheckpointResponse:
+        """Parse a ``DeleteCheckpointResponse`` body."""
+        path, error = d.get("deleted_path"), d.get("error")
+        return cls(
+            success=bool(d.get("success", False)),
+            deleted_path=path if isinstance(path, str) else None,
+            error=error if isinstance(error, str) else None,
+        )
+
+
+DeleteCheckpointResult = DeleteCheckpointResponse
+
+
+@dataclass(slots=True)
+class ParsedCheckpointXoRLPath(XorlModel):
+    """An ``xorl://<model_id>/<weights|sampler_weights>/<name>`` path taken apart.
+
+    >>> p = ParsedCheckpointXoRLPath.from_xorl_path("xorl://run-1/weights/step-10")
+    >>> p.model_id, p.checkpoint_type, p.checkpoint_id
+    ('run-1', 'training', 'weights/step-10')
+    """
+
+    xorl_path: str
+    model_id: str
+    checkpoint_type: CheckpointType
+    checkpoint_id: str
+
+    @classmethod
+    def from_xorl_path(cls, xorl_path: str) -> ParsedCheckpointXoRLPath:
+        """Parse ``xorl_path``; raises :class:`~xorl_client.DataValidationError` (a ``ValueError``)."""
+        parts = xorl_path[len("xorl://") :].split("/") if xorl_path.startswith("xorl://") else []
+        kinds: dict[str, CheckpointType] = {"weights": "training", "sampler_weights": "sampler"}
+        if len(parts) < 3 or parts[1] not in kinds or not parts[0] or not all(parts[2:]):
+            raise DataValidationError(
+                f"Invalid xorl_client path: {xorl_path!r}; expected "
+                "xorl://<model_id>/weights/<name> or xorl://<model_id>/sampler_weights/<name>",
+                field="xorl_path",
+                rule="xorl:// checkpoint path form",
+            )
+        return cls(xorl_path, parts[0], kinds[parts[1]], "/".join(parts[1:]))
+
+
+@dataclass(slots=True)
+class WeightsInfo(XorlModel):
+    """Checkpoint metadata from ``weights_info`` (enough to recreate the session).
+
+    ``WeightsInfoResponse`` (the official name) is the same class.
+    """
 
     base_model: str
     is_lora: bool = True
@@ -72,8 +169,11 @@ class WeightsInfo:
         )
 
 
+WeightsInfoResponse = WeightsInfo
+
+
 @dataclass(slots=True)
-class TrainingRun:
+class TrainingRun(XorlModel):
     """One entry of ``training_runs`` (one per registered session id).
 
     ``last_request_time`` is always "now" on the current server (not a real timestamp).
@@ -83,9 +183,9 @@ class TrainingRun:
     base_model: str
     model_owner: str = "local"
     is_lora: bool = False
+    last_request_time: str = ""
     corrupted: bool = False
     lora_rank: int | None = None
-    last_request_time: str = ""
     last_checkpoint: CheckpointInfo | None = None
     last_sampler_checkpoint: CheckpointInfo | None = None
     user_metadata: dict[str, Any] | None = None
@@ -114,7 +214,7 @@ class TrainingRun:
 
 
 @dataclass(slots=True)
-class SessionInfo:
+class SessionInfo(XorlModel):
     """The server's session registry (``GET /api/v1/session_info``).
 
     The last three fields come from the workers and may be empty when they did not answer.
@@ -150,21 +250,56 @@ class SessionInfo:
 
 
 @dataclass(slots=True)
-class TrainingRunsPage:
-    """One page of ``GET /api/v1/training_runs``: the runs and where the page sits."""
+class Cursor(XorlModel):
+    """Where a page of ``training_runs`` sits: ``offset``, ``limit``, ``total_count``."""
 
-    training_runs: list[TrainingRun] = field(default_factory=list)
     offset: int = 0
     limit: int = 0
     total_count: int = 0
 
     @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> Cursor:
+        """Parse a ``Cursor`` object."""
+        return cls(
+            offset=int(d.get("offset") or 0),
+            limit=int(d.get("limit") or 0),
+            total_count=int(d.get("total_count") or 0),
+        )
+
+
+@dataclass(slots=True)
+class TrainingRunsPage(XorlModel):
+    """One page of ``GET /api/v1/training_runs``: the runs and where the page sits (``cursor``).
+
+    ``TrainingRunsResponse`` (the official name) is the same class; ``offset``, ``limit`` and
+    ``total_count`` read the cursor.
+    """
+
+    training_runs: list[TrainingRun] = field(default_factory=list)
+    cursor: Cursor = field(default_factory=Cursor)
+
+    @classmethod
     def from_wire(cls, d: Mapping[str, Any]) -> TrainingRunsPage:
         """Parse a ``TrainingRunsResponse`` body."""
-        cursor = d.get("cursor") or {}
         return cls(
             training_runs=[TrainingRun.from_wire(r) for r in d.get("training_runs") or []],
-            offset=int(cursor.get("offset") or 0),
-            limit=int(cursor.get("limit") or 0),
-            total_count=int(cursor.get("total_count") or 0),
+            cursor=Cursor.from_wire(d.get("cursor") or {}),
         )
+
+    @property
+    def offset(self) -> int:
+        """``cursor.offset``."""
+        return self.cursor.offset
+
+    @property
+    def limit(self) -> int:
+        """``cursor.limit``."""
+        return self.cursor.limit
+
+    @property
+    def total_count(self) -> int:
+        """``cursor.total_count``: runs on the server in total."""
+        return self.cursor.total_count
+
+
+TrainingRunsResponse = TrainingRunsPage

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xorl_client.errors import DataValidationError
+from xorl_client.types._base import XorlModel
 from xorl_client.types._common import FLOAT32_KEYS, INT64_KEYS
 from xorl_client.types.model_input import ModelInput
 from xorl_client.types.tensor_data import TensorData
@@ -15,7 +16,7 @@ __all__ = ["Datum"]
 
 
 @dataclass(slots=True, init=False)
-class Datum:
+class Datum(XorlModel):
     """One training example: input tokens plus per-token loss inputs.
 
     Lists, tuples and arrays in ``loss_fn_inputs`` are coerced to :class:`TensorData` by
@@ -26,17 +27,27 @@ class Datum:
     Nothing is checked here beyond the types; :func:`xorl_client.validation.validate_batch`
     checks lengths (the shift rule), values and required inputs for the whole batch at once.
 
+    ``routed_experts`` / ``routed_expert_logits`` carry MoE routing replay (R3) data, one
+    ``[tokens][layers][top_k]`` entry per datum (any JSON value, e.g. SGLang's base64 blobs).
+    They are not part of the datum on the wire: the training client sends them per request
+    (``forward_backward_input.routed_experts``), which needs every datum of the batch to have
+    them.
+
     >>> Datum([1, 2, 3, 4], {"labels": [1, 2, 3, 4], "logprobs": [0.0, -0.5, -0.7]}).to_wire()
     {'model_input': {'input_ids': [1, 2, 3, 4]}, 'loss_fn_inputs': {'labels': [1, 2, 3, 4], 'logprobs': [0.0, -0.5, -0.7]}}
     """
 
     model_input: ModelInput
     loss_fn_inputs: dict[str, TensorData]
+    routed_experts: Any
+    routed_expert_logits: Any
 
     def __init__(
         self,
         model_input: ModelInput | Sequence[int] | Any,
         loss_fn_inputs: Mapping[str, TensorData | Sequence[Any] | Any] | None = None,
+        routed_experts: Any = None,
+        routed_expert_logits: Any = None,
     ) -> None:
         # Typed loosely on purpose: lists, tuples and arrays are accepted (and converted),
         # while the attributes are always ModelInput / dict[str, TensorData].
@@ -66,6 +77,53 @@ class Datum:
             hint = "int64" if key in INT64_KEYS else "float32" if key in FLOAT32_KEYS else None
             coerced[key] = TensorData.coerce(value, hint, field=f"loss_fn_inputs.{key}")
         self.loss_fn_inputs = coerced
+        self.routed_experts = routed_experts
+        self.routed_expert_logits = routed_expert_logits
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> Datum:
+        """Parse the wire form, the :meth:`to_dict` form or a :meth:`model_dump` (chunks) form."""
+        raw = d.get("model_input")
+        if not isinstance(raw, Mapping | ModelInput):
+            raise DataValidationError(
+                f"a datum dict needs a 'model_input' dict, got {type(raw).__name__}",
+                field="model_input",
+                rule="a datum has model_input",
+            )
+        model_input = raw if isinstance(raw, ModelInput) else ModelInput.from_wire(raw)
+        return cls(
+            model_input,
+            d.get("loss_fn_inputs") or {},
+            routed_experts=d.get("routed_experts"),
+            routed_expert_logits=d.get("routed_expert_logits"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The official client's form: ``input_ids`` plus every loss input as a TensorData dict.
+
+        >>> Datum([1, 2], {"target_tokens": [2, 3]}).to_dict()["loss_fn_inputs"]
+        {'target_tokens': {'data': [2, 3], 'dtype': 'int64', 'shape': [2]}}
+        """
+        out: dict[str, Any] = {
+            "model_input": {"input_ids": self.model_input.to_ints()},
+            "loss_fn_inputs": {k: v.to_dict() for k, v in self.loss_fn_inputs.items()},
+        }
+        if self.routed_experts is not None:
+            out["routed_experts"] = self.routed_experts
+        if self.routed_expert_logits is not None:
+            out["routed_expert_logits"] = self.routed_expert_logits
+        return out
+
+    def _dump_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "model_input": self.model_input,
+            "loss_fn_inputs": self.loss_fn_inputs,
+        }
+        if self.routed_experts is not None:
+            fields["routed_experts"] = self.routed_experts
+        if self.routed_expert_logits is not None:
+            fields["routed_expert_logits"] = self.routed_expert_logits
+        return fields
 
     def to_wire(self) -> dict[str, Any]:
         """The server's Datum: rank-1 tensors as plain lists (smallest), others as objects."""

@@ -1,22 +1,46 @@
-"""``ModelInput`` and its chunks: the tokens a datum or a prompt feeds the model."""
+"""``ModelInput`` and its chunks: the tokens a datum or a prompt feeds the model.
+
+Three chunk kinds exist (the official client's and Tinker's): token runs
+(:class:`EncodedTextChunk`) and two image kinds (:class:`ImageChunk`,
+:class:`ImageAssetPointerChunk`). The xorl server takes ``input_ids`` only, so a model input
+holding an image chunk can be built, dumped and measured, but turning it into token ids (what
+every training call and every prompt needs) raises :class:`~xorl_client.DataValidationError`
+before anything is sent.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal, TypeAlias
 
+from xorl_client.errors import DataValidationError
+from xorl_client.types._base import XorlModel
 from xorl_client.types._common import Tokenizer, _as_int_list
 
-__all__ = ["EncodedTextChunk", "ModelInput"]
+__all__ = [
+    "IMAGE_RULE",
+    "EncodedTextChunk",
+    "ImageAssetPointerChunk",
+    "ImageChunk",
+    "ModelInput",
+    "ModelInputChunk",
+]
+
+ImageFormat: TypeAlias = Literal["png", "jpeg"]
+
+#: The ``rule`` of the error raised when image chunks would have to become token ids.
+IMAGE_RULE = "xorl takes token ids only (no image chunks)"
 
 
 @dataclass(slots=True)
-class EncodedTextChunk:
+class EncodedTextChunk(XorlModel):
     """A run of token ids (Tinker's ``encoded_text`` chunk)."""
 
     tokens: list[int]
-    type: ClassVar[Literal["encoded_text"]] = "encoded_text"
+    type: Literal["encoded_text"] = "encoded_text"
 
     def __post_init__(self) -> None:
         self.tokens = _as_int_list(self.tokens, "EncodedTextChunk.tokens")
@@ -31,18 +55,129 @@ class EncodedTextChunk:
         return {"type": "encoded_text", "tokens": self.tokens}
 
 
+def _image_length(chunk: ImageChunk | ImageAssetPointerChunk) -> int:
+    if chunk.expected_tokens is None:
+        raise DataValidationError(
+            f"{type(chunk).__name__}.length: expected_tokens needs to be set to know how many "
+            "tokens the image takes",
+            field="expected_tokens",
+            rule="image chunks declare expected_tokens",
+        )
+    return chunk.expected_tokens
+
+
+def _check_format(value: object, owner: str) -> None:
+    if value not in ("png", "jpeg"):
+        raise DataValidationError(
+            f"{owner}.format must be 'png' or 'jpeg', not {value!r}",
+            field=f"{owner}.format",
+            rule="image format is png or jpeg",
+        )
+
+
 @dataclass(slots=True)
-class ModelInput:
-    """The model's input tokens as a list of chunks (only text chunks are supported).
+class ImageChunk(XorlModel):
+    """An inline image (bytes; a base64 string is decoded). Dumped as base64 in JSON mode.
+
+    >>> ImageChunk(data=b"img", format="png", expected_tokens=4).model_dump(mode="json")["data"]
+    'aW1n'
+    """
+
+    data: bytes
+    format: ImageFormat
+    expected_tokens: int | None = None
+    type: Literal["image"] = "image"
+
+    def __post_init__(self) -> None:
+        raw: Any = self.data
+        if isinstance(raw, str):
+            try:
+                raw = base64.b64decode(raw, validate=True)
+            except (binascii.Error, ValueError):
+                raise DataValidationError(
+                    "ImageChunk.data is a string that is not valid base64",
+                    field="ImageChunk.data",
+                    rule="image data is bytes or base64 text",
+                ) from None
+        if not isinstance(raw, bytes | bytearray):
+            raise DataValidationError(
+                f"ImageChunk.data must be bytes or base64 text, not {type(raw).__name__}",
+                field="ImageChunk.data",
+                rule="image data is bytes or base64 text",
+            )
+        self.data = bytes(raw)
+        _check_format(self.format, "ImageChunk")
+
+    @property
+    def length(self) -> int:
+        """The tokens the image takes (``expected_tokens``; raises when it is not set)."""
+        return _image_length(self)
+
+    def to_wire(self) -> dict[str, Any]:
+        """Tinker's chunk form (JSON-ready); the xorl server itself takes no image chunks."""
+        return self.model_dump(mode="json")
+
+
+@dataclass(slots=True)
+class ImageAssetPointerChunk(XorlModel):
+    """An image referenced by location instead of inline bytes."""
+
+    format: ImageFormat
+    location: str
+    expected_tokens: int | None = None
+    type: Literal["image_asset_pointer"] = "image_asset_pointer"
+
+    def __post_init__(self) -> None:
+        _check_format(self.format, "ImageAssetPointerChunk")
+
+    @property
+    def length(self) -> int:
+        """The tokens the image takes (``expected_tokens``; raises when it is not set)."""
+        return _image_length(self)
+
+    def to_wire(self) -> dict[str, Any]:
+        """Tinker's chunk form (JSON-ready); the xorl server itself takes no image chunks."""
+        return self.model_dump(mode="json")
+
+
+ModelInputChunk: TypeAlias = EncodedTextChunk | ImageChunk | ImageAssetPointerChunk
+"""Any chunk of a :class:`ModelInput` (told apart by its ``type`` field)."""
+
+_CHUNK_TYPES: dict[str, type[XorlModel]] = {
+    "encoded_text": EncodedTextChunk,
+    "image": ImageChunk,
+    "image_asset_pointer": ImageAssetPointerChunk,
+}
+
+
+def _chunk_from_dict(raw: Mapping[str, Any], index: int) -> ModelInputChunk:
+    kind = raw.get("type", "encoded_text")
+    cls = _CHUNK_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise DataValidationError(
+            f"model_input.chunks[{index}] has unknown type {kind!r}; expected one of "
+            f"{sorted(_CHUNK_TYPES)}",
+            field=f"model_input.chunks[{index}].type",
+            rule="chunk type is known",
+        )
+    chunk: ModelInputChunk = cls.from_dict(raw)  # type: ignore[assignment]
+    return chunk
+
+
+@dataclass(slots=True)
+class ModelInput(XorlModel):
+    """The model's input as a list of chunks.
 
     >>> mi = ModelInput.from_ints([5, 6]).append_int(7)
     >>> mi.to_ints(), mi.length, mi.to_wire()
     ([5, 6, 7], 3, {'input_ids': [5, 6, 7]})
+    >>> mi.model_dump()
+    {'chunks': [{'tokens': [5, 6, 7], 'type': 'encoded_text'}]}
     >>> ModelInput.empty().length
     0
     """
 
-    chunks: list[EncodedTextChunk] = field(default_factory=list)
+    chunks: list[ModelInputChunk] = field(default_factory=list)
 
     @classmethod
     def from_ints(cls, tokens: Sequence[int] | Any) -> ModelInput:
@@ -59,35 +194,66 @@ class ModelInput:
         """Tokenize ``text`` with ``tokenizer.encode(text)`` (special tokens as that tokenizer adds them)."""
         return cls.from_ints(tokenizer.encode(text))
 
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> ModelInput:
+        """Parse ``{"input_ids": [...]}`` (the server's form) or ``{"chunks": [...]}`` (the dump)."""
+        if "input_ids" in d:
+            return cls.from_ints(d["input_ids"])
+        chunks = d.get("chunks")
+        if not isinstance(chunks, list):
+            raise DataValidationError(
+                f"a model_input dict needs 'input_ids' or a 'chunks' list, got keys {sorted(d)}",
+                field="model_input",
+                rule="model_input has tokens",
+            )
+        return cls(
+            [
+                c if isinstance(c, XorlModel) else _chunk_from_dict(c, i)  # type: ignore[misc]
+                for i, c in enumerate(chunks)
+            ]
+        )
+
     def ids(self) -> list[int]:
-        """The token ids; the chunk's own list (no copy) when there is a single chunk."""
-        if len(self.chunks) == 1:
+        """The token ids; the chunk's own list (no copy) when there is a single chunk.
+
+        Raises :class:`~xorl_client.DataValidationError` (a ``ValueError``) when a chunk is an
+        image: the xorl server takes token ids only.
+        """
+        if len(self.chunks) == 1 and isinstance(self.chunks[0], EncodedTextChunk):
             return self.chunks[0].tokens
         out: list[int] = []
-        for chunk in self.chunks:
+        for index, chunk in enumerate(self.chunks):
+            if not isinstance(chunk, EncodedTextChunk):
+                raise DataValidationError(
+                    f"model_input.chunks[{index}] is an {type(chunk).__name__}: converting to "
+                    "token ids is only supported for ModelInput with EncodedTextChunks, and the "
+                    "xorl server cannot train on or sample from images (it takes input_ids only)",
+                    field=f"model_input.chunks[{index}]",
+                    rule=IMAGE_RULE,
+                )
             out.extend(chunk.tokens)
         return out
 
     def to_ints(self) -> list[int]:
-        """A new list with all tokens of all chunks in order."""
+        """A new list with all tokens of all chunks in order (image chunks raise)."""
         return list(self.ids())
 
     @property
     def length(self) -> int:
-        """Total number of tokens."""
-        return sum(len(c.tokens) for c in self.chunks)
+        """Total length in tokens (an image chunk counts its ``expected_tokens``)."""
+        return sum(c.length for c in self.chunks)
 
-    def append(self, chunk: EncodedTextChunk) -> ModelInput:
+    def append(self, chunk: ModelInputChunk) -> ModelInput:
         """A new ModelInput with ``chunk`` added at the end (self is unchanged)."""
         return ModelInput([*self.chunks, chunk])
 
     def append_int(self, token: int) -> ModelInput:
         """A new ModelInput with one more token at the end (self is unchanged)."""
-        if self.chunks:
+        if self.chunks and isinstance(self.chunks[-1], EncodedTextChunk):
             last = self.chunks[-1]
             return ModelInput([*self.chunks[:-1], EncodedTextChunk([*last.tokens, token])])
-        return ModelInput([EncodedTextChunk([token])])
+        return ModelInput([*self.chunks, EncodedTextChunk([token])])
 
     def to_wire(self) -> dict[str, list[int]]:
-        """The server's form ``{"input_ids": [...]}``."""
+        """The server's form ``{"input_ids": [...]}`` (image chunks raise)."""
         return {"input_ids": self.ids()}

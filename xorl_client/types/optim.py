@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xorl_client.types._base import XorlModel
 from xorl_client.types._common import check_number as _check_number
 
 __all__ = ["AdamParams"]
 
 
 @dataclass(slots=True)
-class AdamParams:
+class AdamParams(XorlModel):
     """Optimizer settings sent with ``optim_step`` (Tinker's ``AdamParams``; server defaults).
+
+    ``grad_clip_norm`` defaults to 0.0 (no clipping), as in Tinker; the official client 0.1.0
+    defaults to 5.0 - pass ``grad_clip_norm=5.0`` for that.
 
     Note (API notes §14.15): when ``adam_params`` is sent, the server pushes ``beta1``,
     ``beta2`` and ``eps`` into the optimizer even when they are the defaults, and

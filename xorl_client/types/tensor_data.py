@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from xorl_client.errors import DataValidationError, MissingDependencyError
+from xorl_client.types._base import XorlModel
 from xorl_client.types._common import (
     _INT_DTYPES,
     _dtype_name,
@@ -21,12 +23,14 @@ __all__ = ["TensorData"]
 
 
 @dataclass(slots=True, eq=False)
-class TensorData:
+class TensorData(XorlModel):
     """A flat buffer plus dtype and shape: one ``loss_fn_inputs`` value or one output tensor.
 
     ``data`` is always a flat Python list (row-major). ``shape=None`` means rank 1
-    (``[len(data)]``), as in Tinker. Nested lists, tuples and numpy arrays given to the
-    constructor are flattened and their shape recorded.
+    (``[len(data)]``), as in Tinker; :meth:`from_list` and :meth:`from_numpy` record the
+    shape explicitly (``[len]`` for rank 1, like the official client). Either way a rank-1
+    tensor goes on the wire as a plain list. Nested lists, tuples and numpy arrays given to
+    the constructor are flattened and their shape recorded.
 
     Indexing, ``len()`` and iteration work on the flat data:
 
@@ -87,12 +91,19 @@ class TensorData:
     def from_list(
         cls, data: Sequence[int] | Sequence[float], dtype: str | None = None
     ) -> TensorData:
-        """A rank-1 tensor from a list; dtype inferred (ints → int64, else float32) when omitted."""
+        """A rank-1 tensor from a list, ``shape=[len(data)]``.
+
+        ``dtype`` is inferred when omitted: all ints → ``int64``, else ``float32`` (the
+        official client always says ``float32``, which mislabels token ids).
+
+        >>> TensorData.from_list([1.0, 2.0]).shape, TensorData.from_list([7, 8]).dtype
+        ([2], 'int64')
+        """
         values = list(data)
-        return cls(values, dtype or _infer_dtype(values), None)
+        return cls(values, dtype or _infer_dtype(values), [len(values)])
 
     @classmethod
-    def from_numpy(cls, arr: Any, dtype: str | None = None) -> TensorData:
+    def from_numpy(cls, array: Any, dtype: str | None = None) -> TensorData:
         """A tensor from a numpy array (any rank), converted once with ``tolist()``.
 
         ``dtype`` (e.g. ``"int64"``) overrides the recorded dtype; a float array asked to be
@@ -103,6 +114,7 @@ class TensorData:
         TensorData(data=[1, 2, 3, 4, 5, 6], dtype='int64', shape=[2, 3])
         """
         np = _numpy_module()
+        arr = array
         if np is None or not isinstance(arr, np.ndarray):
             raise DataValidationError(
                 f"TensorData.from_numpy() needs a numpy.ndarray, not {type(arr).__name__}",
@@ -125,7 +137,32 @@ class TensorData:
             kind = "i"
         shape = [int(s) for s in arr.shape]
         flat = arr.reshape(-1).tolist()
-        return cls(flat, dtype or _dtype_name(arr.dtype, kind), shape if len(shape) >= 2 else None)
+        return cls(flat, dtype or _dtype_name(arr.dtype, kind), shape or [len(flat)])
+
+    @classmethod
+    def from_torch(cls, tensor: Any, dtype: str | None = None) -> TensorData:
+        """A tensor from a ``torch.Tensor`` (detached, moved to CPU; any rank).
+
+        torch is never imported by the SDK itself: a torch tensor can only exist if the caller
+        already imported torch. Integer and bool tensors become ``int64``, floating ones
+        ``float32`` (bfloat16/float16 values are widened exactly).
+        """
+        torch = sys.modules.get("torch")
+        if torch is None or not isinstance(tensor, torch.Tensor):
+            raise DataValidationError(
+                f"TensorData.from_torch() needs a torch.Tensor, not {type(tensor).__name__}",
+                field="data",
+                rule="tensor data is a list",
+            )
+        t = tensor.detach().cpu()
+        if t.dtype == torch.bool:
+            t = t.to(torch.int64)
+        kind = "f" if t.is_floating_point() else "i"
+        if kind == "f" and t.dtype not in (torch.float32, torch.float64):
+            t = t.to(torch.float32)
+        shape = [int(s) for s in t.shape]
+        flat = t.reshape(-1).tolist()
+        return cls(flat, dtype or _dtype_name(t.dtype, kind), shape or [len(flat)])
 
     @classmethod
     def from_wire(cls, d: Mapping[str, Any]) -> TensorData:
@@ -248,9 +285,28 @@ class TensorData:
             np_dtype = None
         return np.asarray(self.data, dtype=np_dtype).reshape(self.effective_shape())
 
+    def to_torch(self) -> Any:
+        """A ``torch.Tensor`` with this dtype and shape (needs torch, extra ``torch``).
+
+        A dtype torch does not know (e.g. ``uint32`` on old versions) becomes ``int64`` for
+        integer names and ``float32`` otherwise.
+        """
+        try:
+            import torch
+        except ImportError:
+            raise MissingDependencyError("TensorData.to_torch()", "torch", "torch") from None
+        torch_dtype = getattr(torch, self.dtype, None)
+        if not isinstance(torch_dtype, torch.dtype):
+            torch_dtype = torch.int64 if self.dtype in _INT_DTYPES else torch.float32
+        return torch.tensor(self.data, dtype=torch_dtype).reshape(self.effective_shape())
+
     def to_wire(self) -> dict[str, Any]:
         """The server's TensorData object: ``{"data", "dtype", "shape"}`` (shape always set)."""
         return {"data": self.data, "dtype": self.dtype, "shape": self.effective_shape()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The official client's form, ``{"data", "dtype", "shape"}`` (same as :meth:`to_wire`)."""
+        return self.to_wire()
 
     def __len__(self) -> int:
         return len(self.data)

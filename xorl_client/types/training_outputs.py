@@ -4,48 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self, TypeAlias
+from typing import Any, Literal, Self
 
 from xorl_client.errors import XorlError
+from xorl_client.types._base import XorlModel
+from xorl_client.types.loss_output import LossFnOutput
 from xorl_client.types.tensor_data import TensorData
 
 __all__ = [
     "AbortGradientEpochOutput",
+    "CreateModelResponse",
     "ForwardBackwardOutput",
     "LoadWeightsResponse",
     "LossFnOutput",
     "OptimStepOutput",
+    "OptimStepResponse",
     "SaveWeightsForSamplerResponse",
     "SaveWeightsResponse",
+    "UnloadModelResponse",
 ]
-
-LossFnOutput: TypeAlias = dict[str, TensorData]
-"""One output dict of a forward / forward_backward result (Tinker's ``LossFnOutput``)."""
 
 
 def _parse_loss_fn_output(raw: Mapping[str, Any]) -> tuple[LossFnOutput, dict[str, Any]]:
-    tensors: LossFnOutput = {}
+    tensors: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in raw.items():
-        if isinstance(value, Mapping) and "data" in value:
-            tensors[key] = TensorData.from_wire(value)
+        if isinstance(value, TensorData) or (isinstance(value, Mapping) and "data" in value):
+            tensors[key] = value
         elif isinstance(value, int | float) and not isinstance(value, bool):
             # Per-sample scalars such as ``k3`` become 1-element tensors (Tinker's shape).
-            tensors[key] = TensorData([value], "float32", None)
+            tensors[key] = value
         elif value is not None:
             extra[key] = value
-    return tensors, extra
+    return LossFnOutput.from_wire(tensors), extra
 
 
 @dataclass(slots=True)
-class ForwardBackwardOutput:
+class ForwardBackwardOutput(XorlModel):
     """The result of ``forward`` and ``forward_backward`` (Tinker-shaped).
 
     Attributes:
         loss_fn_output_type: ``"CrossEntropyLossReturn"`` (per-token outputs, one dict per
             kept datum) or ``"single_loss"`` (one dict for the whole request holding ``loss``).
-        loss_fn_outputs: per-datum dicts of :class:`TensorData` (``logprobs``,
-            ``elementwise_loss``, ``loss``, ``k3`` as a 1-element tensor).
+        loss_fn_outputs: per-datum :class:`LossFnOutput` dicts of :class:`TensorData`
+            (``logprobs``, ``elementwise_loss``, ``loss``, ``k3`` as a 1-element tensor).
         metrics: server metrics by ``name:reduction`` (numbers, plus a few nested objects).
         info: extra information (e.g. ``auto_loaded``).
         extras: non-tensor members of each output dict (e.g. ``token_diagnostics``),
@@ -60,8 +62,8 @@ class ForwardBackwardOutput:
     (1.0, [[-0.5, -1.5]])
     """
 
-    loss_fn_output_type: str
-    loss_fn_outputs: list[LossFnOutput]
+    loss_fn_output_type: str = ""
+    loss_fn_outputs: list[LossFnOutput] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     extras: list[dict[str, Any]] = field(default_factory=list)
@@ -100,10 +102,13 @@ class ForwardBackwardOutput:
         value = self.metrics.get("loss:mean")
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        if self.loss_fn_outputs and "loss" in self.loss_fn_outputs[0]:
-            tensor = self.loss_fn_outputs[0]["loss"]
-            if len(tensor):
-                return float(tensor[0])
+        first: Any = self.loss_fn_outputs[0] if self.loss_fn_outputs else None
+        if first is not None and first.get("loss") is not None:
+            value = first["loss"]  # a tensor, or a number in a hand-built plain dict
+            if isinstance(value, int | float):
+                return float(value)
+            if len(value):
+                return float(value[0])
         raise XorlError(
             "this result carries no loss: neither metrics['loss:mean'] nor a 'loss' output "
             f"is present (loss_fn_output_type={self.loss_fn_output_type!r}, "
@@ -137,8 +142,11 @@ class ForwardBackwardOutput:
 
 
 @dataclass(slots=True)
-class OptimStepOutput:
-    """The result of ``optim_step``: ``metrics`` (``grad_norm``, ``learning_rate``, ``step``, ...)."""
+class OptimStepOutput(XorlModel):
+    """The result of ``optim_step``: ``metrics`` (``grad_norm``, ``learning_rate``, ``step``, ...).
+
+    ``OptimStepResponse`` (the official name) is the same class.
+    """
 
     metrics: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
@@ -171,8 +179,11 @@ class OptimStepOutput:
         return None if value is None else int(value)
 
 
+OptimStepResponse = OptimStepOutput
+
+
 @dataclass(slots=True)
-class _CheckpointPath:
+class _CheckpointPath(XorlModel):
     """A ``{"path": ...}`` result; the three subclasses keep Tinker's names apart."""
 
     path: str
@@ -195,11 +206,50 @@ class LoadWeightsResponse(_CheckpointPath):
 
 @dataclass(slots=True)
 class SaveWeightsForSamplerResponse(_CheckpointPath):
-    """Result of ``save_weights_for_sampler``: ``xorl://<model_id>/sampler_weights/<name>``."""
+    """Result of ``save_weights_for_sampler``: ``xorl://<model_id>/sampler_weights/<name>``.
+
+    ``model_path`` is the official client's optional second field; the xorl server does not
+    send it, so it stays ``None`` unless given.
+    """
+
+    model_path: str | None = None
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> Self:
+        """Parse ``{"path": ..., "model_path"?: ...}``."""
+        model_path = d.get("model_path")
+        return cls(path=str(d["path"]), model_path=None if model_path is None else str(model_path))
 
 
 @dataclass(slots=True)
-class AbortGradientEpochOutput:
+class CreateModelResponse(XorlModel):
+    """The result of ``create_model`` (the session id that was created or refreshed)."""
+
+    model_id: str
+    type: Literal["create_model"] = "create_model"
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> CreateModelResponse:
+        """Parse ``{"model_id", "type"}``."""
+        return cls(model_id=str(d["model_id"]))
+
+
+@dataclass(slots=True)
+class UnloadModelResponse(XorlModel):
+    """The result of ``unload``: the session that was ended."""
+
+    model_id: str
+    type: Literal["unload_model"] | None = None
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> UnloadModelResponse:
+        """Parse ``{"model_id", "type"?}``."""
+        kind = d.get("type")
+        return cls(model_id=str(d["model_id"]), type="unload_model" if kind else None)
+
+
+@dataclass(slots=True)
+class AbortGradientEpochOutput(XorlModel):
     """Result of ``abort_gradient_epoch``: gradients since the last optim_step were dropped."""
 
     success: bool
