@@ -107,8 +107,7 @@ def test_a_row_naming_a_missing_method_or_parameter_fails(
     assert coverage.facade_errors(xc) == [
         "save_weights: xorl_client.TrainingClient.save_checkpoint does not exist",
         "save_weights.path: xorl_client.TrainingClient.save_checkpoint does not exist",
-        "weights_info.xorl_path: xorl_client.RestClient.get_weights_info has no parameter "
-        "'path'",
+        "weights_info.xorl_path: xorl_client.RestClient.get_weights_info has no parameter 'path'",
     ]
 
 
