@@ -99,11 +99,9 @@ def _batch_fields(container: str, method: str) -> dict[str, Param | Because]:
         f"{container}.loss_fn": Param("loss_fn", method),
         f"{container}.loss_fn_params": Param("loss_fn_params", method),
         f"{container}.loss_fn_config": Param("loss_fn_config", method),
-        f"{container}.routed_experts": Because(
-            "not exposed yet: MoE routing replay needs routed experts from SGLang, which "
-            "SamplingClient does not request"
-        ),
-        f"{container}.routed_expert_logits": Because("not exposed yet: MoE routing replay"),
+        # Per datum on the facade; the SDK moves them to the request, in datum order.
+        f"{container}.routed_experts": Param("routed_experts", "Datum"),
+        f"{container}.routed_expert_logits": Param("routed_expert_logits", "Datum"),
     }
 
 
@@ -185,9 +183,16 @@ ROUTES: dict[str, Route | NotExposed] = {
         "every request that names a session refreshes its activity on the server, so a "
         "training program never needs a separate heartbeat"
     ),
-    "kill_session": NotExposed(
-        "TrainingClient.unload() ends a session (unload_model: adapter and futures released); "
-        f"kill_session's worker-side checkpoint is {_OPERATOR}"
+    "kill_session": Route(
+        ("TrainingClient.kill_session",),
+        {
+            "model_id": SESSION,
+            "session_id": alias("model_id"),
+            "save_checkpoint": Param("save_checkpoint"),
+            "reset_weights": Because(
+                "never sent: the server accepts it but does not forward it to the workers"
+            ),
+        },
     ),
     "session_info": Route(("RestClient.session_info",)),
     # -- weights ----------------------------------------------------------------------------
@@ -217,11 +222,15 @@ ROUTES: dict[str, Route | NotExposed] = {
         {"model_id": SESSION, "session_id": alias("model_id"), "name": Param("name")},
     ),
     "list_checkpoints": Route(
-        ("RestClient.list_checkpoints",),
+        ("RestClient.list_checkpoints", "TrainingClient.list_checkpoints"),
         {"model_id": Param("model_id"), "session_id": alias("model_id")},
     ),
     "delete_checkpoint": Route(
-        ("RestClient.delete_checkpoint",),
+        (
+            "RestClient.delete_checkpoint",
+            "TrainingClient.delete_checkpoint",
+            "TrainingClient.delete_checkpoint_from_xorl_path",
+        ),
         {
             "model_id": Because("unused by the server"),
             "session_id": Because("unused by the server"),
@@ -233,11 +242,36 @@ ROUTES: dict[str, Route | NotExposed] = {
         ("RestClient.list_training_runs",), {"limit": Param("limit"), "offset": Param("offset")}
     ),
     # -- inference --------------------------------------------------------------------------
-    "add_inference_endpoint": NotExposed(f"registering inference servers is {_OPERATOR}"),
-    "list_inference_endpoints": NotExposed(f"listing inference servers is {_OPERATOR}"),
-    "remove_inference_endpoint": NotExposed(f"removing inference servers is {_OPERATOR}"),
+    "add_inference_endpoint": Route(
+        ("TrainingClient.add_inference_endpoint",),
+        {
+            name: Param(name)
+            for name in (
+                "host",
+                "port",
+                "worker_port",
+                "world_size",
+                "pool",
+                "receiver_kv_cache_dtype",
+                "sync_weights",
+                "master_address",
+                "master_port",
+                "group_name",
+                "buffer_size_mb",
+            )
+        },
+    ),
+    "list_inference_endpoints": Route(("TrainingClient.list_inference_endpoints",)),
+    "remove_inference_endpoint": Route(
+        ("TrainingClient.remove_inference_endpoint",),
+        {"host": Param("host"), "port": Param("port")},
+    ),
     "sync_inference_weights": Route(
-        ("TrainingClient.sync_inference_weights",),
+        (
+            "TrainingClient.sync_inference_weights",
+            "TrainingClient.sync_weights_to_inference",
+            "TrainingClient.save_weights_and_get_sampling_client",
+        ),
         {
             "model_id": SESSION,
             "master_address": Param("master_address"),
@@ -253,22 +287,30 @@ ROUTES: dict[str, Route | NotExposed] = {
             "quantization": Param("options"),
         },
     ),
-    "set_sync_quantization": NotExposed(
-        f"the server-wide default is {_OPERATOR}; one sync passes its own quantization"
+    "set_sync_quantization": Route(
+        ("TrainingClient.set_sync_quantization",), {"quantization": Param("quantization")}
     ),
     "create_sampling_session": Route(
-        ("ServiceClient.create_sampling_client",),
+        (
+            "ServiceClient.create_sampling_client",
+            "TrainingClient.save_weights_and_get_sampling_client",
+        ),
         {"model_id": Param("model_id"), "model_path": Param("model_path")},
     ),
     # -- system -----------------------------------------------------------------------------
-    "health": NotExposed("a probe for load balancers; errors already say when to check it"),
+    "health": Route(("TrainingClient.health_check",)),
     "healthz": NotExposed("a probe for orchestrators (liveness of the engine)"),
     "root": NotExposed("the server's banner; nothing a client acts on"),
     "sleep": NotExposed(f"freeing accelerator memory is {_OPERATOR}"),
     "wake_up": NotExposed(f"re-acquiring accelerator memory is {_OPERATOR}"),
     # -- sampling (the SGLang server) -------------------------------------------------------
     "generate": Route(
-        ("SamplingClient.sample", "SamplingClient.sample_batch"),
+        (
+            "SamplingClient.sample",
+            "SamplingClient.sample_batch",
+            "SamplingClient.generate_batch_native",
+            "SamplingClient.score_prompt_logprobs_batch",
+        ),
         {
             "text": Param("prompt"),
             "input_ids": Param("prompt"),
@@ -281,36 +323,90 @@ ROUTES: dict[str, Route | NotExposed] = {
             "sampling_params.stop_token_ids": Param("stop", "SamplingParams"),
             "sampling_params.n": Param("num_samples"),
             "sampling_params.sampling_seed": Param("seed", "SamplingParams"),
-            "sampling_params.ignore_eos": Because(
-                "not exposed: completions end at EOS (the server's default)"
-            ),
-            "sampling_params.no_stop_trim": Because(
-                "not exposed: stop strings are trimmed (the server's default)"
-            ),
+            "sampling_params.ignore_eos": Param("ignore_eos", "SamplingParams"),
+            "sampling_params.no_stop_trim": Param("no_stop_trim", "SamplingParams"),
             "sampling_params.skip_special_tokens": Because(
                 "not exposed: text is decoded without special tokens (the server's default)"
             ),
             "return_logprob": Param("return_logprobs"),
-            "logprob_start_len": Param("include_prompt_logprobs"),
+            "logprob_start_len": Param("logprob_start_len"),
             "top_logprobs_num": Because(
                 "not exposed: SampleResponse has no per-token alternatives"
             ),
             "lora_path": Param("lora_path", "SamplingClient"),
-            "return_routed_experts": Because("not exposed yet: MoE routing replay"),
-            "routed_experts_start_len": Because("not exposed yet: MoE routing replay"),
+            "return_routed_experts": Param("return_routed_experts", "SamplingParams"),
+            "routed_experts_start_len": Param("routed_experts_start_len", "SamplingParams"),
             "model": Param("model", "SamplingClient"),
             "rid": Because("not sent: the SDK never aborts a single SGLang request by id"),
         },
     ),
     "sglang_health": NotExposed("a probe of the SGLang server for its operators"),
-    "chat_completions": NotExposed("not exposed yet: SamplingClient speaks /generate only"),
-    "load_lora_adapter": NotExposed(
-        "not exposed yet: adapters reach the inference server through create_sampling_session"
+    # SamplingClient(api_format="chat_completions"): sample() and sample_batch() send this.
+    "chat_completions": Route(
+        ("SamplingClient.sample", "SamplingClient.sample_batch"),
+        {
+            "model": Param("model", "SamplingClient"),
+            "messages": Param("prompt"),
+            "max_tokens": Param("max_tokens", "SamplingParams"),
+            "max_completion_tokens": alias("max_tokens"),
+            **{
+                name: Param(name, "SamplingParams")
+                for name in (
+                    "temperature",
+                    "top_p",
+                    "top_k",
+                    "min_p",
+                    "stop",
+                    "stop_token_ids",
+                    "seed",
+                    "ignore_eos",
+                    "no_stop_trim",
+                    "custom_params",
+                    "return_routed_experts",
+                    "routed_experts_start_len",
+                    "chat_template_kwargs",
+                )
+            },
+            "continue_final_message": Param("chat_continue_final_message", "SamplingParams"),
+            "n": Param("num_samples"),
+            "logprobs": Param("return_logprobs"),
+            "lora_path": Param("lora_path", "SamplingClient"),
+            "top_logprobs": Because("not exposed: SampleResponse has no per-token alternatives"),
+            "skip_special_tokens": Because(
+                "not exposed: text is decoded without special tokens (the server's default)"
+            ),
+            "min_tokens": Because("not exposed: SamplingParams has no minimum length"),
+            "logprob_start_len": Because(
+                "refused in chat format (the answer has no field for prompt logprobs); "
+                "SamplingClient.score_prompt_logprobs_batch scores through /generate"
+            ),
+            "return_token_ids": Because("always sent: every sequence needs its token ids"),
+            "return_prompt_token_ids": Because(
+                "always sent: SampledSequence.prompt_tokens is the rendered prompt"
+            ),
+            "stream": Because("never sent: the SDK reads whole answers"),
+        },
     ),
-    "unload_lora_adapter": NotExposed(
-        "not exposed yet: adapters reach the inference server through create_sampling_session"
+    "load_lora_adapter": Route(
+        ("SamplingClient.load_lora_adapter", "SamplingClient.swap_lora_adapter"),
+        {
+            "lora_name": Param("lora_name"),
+            "lora_path": Param("lora_path"),
+            "pinned": Param("pinned"),
+        },
     ),
-    "flush_cache": NotExposed("not exposed yet: only needed around adapter unloads"),
+    "unload_lora_adapter": Route(
+        ("SamplingClient.unload_lora_adapter", "SamplingClient.swap_lora_adapter"),
+        {"lora_name": Param("lora_name")},
+    ),
+    "flush_cache": Route(
+        (
+            "SamplingClient.flush_cache",
+            "SamplingClient.unload_lora_adapter",
+            "SamplingClient.swap_lora_adapter",
+        ),
+        {"timeout": Param("timeout")},
+    ),
 }
 
 #: operationId -> why the local reference server (xorl_client/local) does not serve it.

@@ -41,6 +41,7 @@ from .errors import (
     InternalServerError,
     MissingDependencyError,
     NotFoundError,
+    NotSupportedOnXorlError,
     PermissionDeniedError,
     RateLimitError,
     RequestFailedError,
@@ -96,6 +97,7 @@ from .types import (
     UpdateDedicatedEndpointResponse,
     WeightsInfo,
     WeightsInfoResponse,
+    decode_routed_experts,
 )
 
 # A library never decides where its log records go (the logging HOWTO, "Configuring Logging for
@@ -140,6 +142,7 @@ __all__ = [
     "ModelInput",
     "ModelInputChunk",
     "NotFoundError",
+    "NotSupportedOnXorlError",
     "OptimStepOutput",
     "OptimStepResponse",
     "PermissionDeniedError",
@@ -176,6 +179,7 @@ __all__ = [
     "__version__",
     "build_rl_datum",
     "compute_skip_observation_gae",
+    "decode_routed_experts",
     "explained_variance",
     "exceptions",
     "group_advantages",

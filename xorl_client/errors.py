@@ -349,3 +349,23 @@ def _direct_url() -> Mapping[str, Any] | None:
     except ValueError:
         return None
     return loaded if isinstance(loaded, dict) else None
+
+
+# -- calls the xorl server cannot serve --------------------------------------------------------
+
+
+class NotSupportedOnXorlError(XorlError, NotImplementedError):
+    """An official client call (or option) the xorl server has no route or feature for.
+
+    Raised before anything is sent; never replaced by a different operation. Which calls, why,
+    and what to use instead: :data:`xorl_client.compat.not_on_xorl.NOT_ON_XORL`.
+
+    Attributes:
+        feature: the call or option, e.g. ``"save_full_weights_safetensors"``.
+        use_instead: what does the job on xorl (``None`` when nothing does).
+    """
+
+    def __init__(self, message: str, *, feature: str, use_instead: str | None = None) -> None:
+        super().__init__(message)
+        self.feature = feature
+        self.use_instead = use_instead

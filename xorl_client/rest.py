@@ -7,10 +7,10 @@ has an ``*_async`` twin whose value is the result itself (the official client's 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import _runtime
+from ._direct import call_direct
 from ._twins import value_twin
 from .compat.official import DEFAULT_MODEL_ID
 from .errors import DataValidationError
@@ -233,14 +233,6 @@ class RestClient:
         idempotent: bool,
         **kwargs: Any,
     ) -> APIFuture[T]:
-        transport = self._transport
-        deadline = transport.deadline()
-
-        async def run() -> T:
-            parsed = await transport.call(
-                endpoint, operation=operation, idempotent=idempotent, deadline=deadline, **kwargs
-            )
-            return convert(parsed)
-
-        coro: Coroutine[Any, Any, T] = run()
-        return APIFuture(_runtime.run_coroutine(coro), operation=operation)
+        return call_direct(
+            self._transport, endpoint, operation, convert, idempotent=idempotent, **kwargs
+        )

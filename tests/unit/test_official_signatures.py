@@ -10,11 +10,15 @@ constructors take keywords), the same defaults unless the difference is listed i
 :data:`DEFAULT_DIFFERENCES` (each explained in ``docs/compatibility.md``), and may only add
 parameters that are optional.
 
-Left out on purpose (a later change adds them with the server routes they need):
-``TrainingClient.save_weights_and_get_sampling_client``, ``kill_session``, ``health_check``,
-``save_full_weights_safetensors``, the checkpoint helpers on ``TrainingClient``, the
-inference-endpoint methods and the provider hooks, and ``SamplingClient``'s native batch,
-prompt scoring, chat format and adapter methods.
+Calls the xorl server has no route for (``save_full_weights_safetensors``,
+``connect_/disconnect_inference_endpoint``, the provider hooks, SGLang's pause/continue) are
+here with their official signatures too: they raise ``NotSupportedOnXorlError``
+(``tests/unit/test_not_on_xorl.py``).
+
+Left out on purpose: ``ServerCapabilities`` (the official client never fetches it and
+``get_server_capabilities`` raises, as there); the official client's internals
+(``xorl_client.client.*``, ``xorl_client.resources``, ``ClientHolder``), see
+``docs/compatibility.md``.
 """
 
 from __future__ import annotations
@@ -99,6 +103,84 @@ class TrainingClient:
         quantization=None,
     ): ...
     def get_tokenizer(self): ...
+    def save_weights_and_get_sampling_client(
+        self, name=None, inference_base_url="http://localhost:30000", api_format=None
+    ): ...
+
+    save_weights_and_get_sampling_client_async = save_weights_and_get_sampling_client
+
+    def list_checkpoints(self): ...
+
+    list_checkpoints_async = list_checkpoints
+
+    def delete_checkpoint(self, checkpoint_id): ...
+
+    delete_checkpoint_async = delete_checkpoint
+
+    def delete_checkpoint_from_xorl_path(self, xorl_path): ...
+
+    delete_checkpoint_from_xorl_path_async = delete_checkpoint_from_xorl_path
+
+    def kill_session(self, save_checkpoint=True): ...
+
+    kill_session_async = kill_session
+
+    def health_check(self): ...
+    def save_full_weights_safetensors(self, name, dtype="bfloat16", base_model_path=None): ...
+
+    save_full_weights_safetensors_async = save_full_weights_safetensors
+
+    def add_inference_endpoint(
+        self,
+        host,
+        port,
+        world_size=1,
+        sync_weights=False,
+        master_address=None,
+        master_port=29600,
+        group_name="weight_sync_group",
+        buffer_size_mb=1024,
+        pool="default",
+    ): ...
+    def list_inference_endpoints(self): ...
+    def remove_inference_endpoint(self, host, port): ...
+    def connect_inference_endpoint(
+        self,
+        master_address=None,
+        master_port=29600,
+        group_name="weight_sync_group",
+        buffer_size_mb=256,
+    ): ...
+    def disconnect_inference_endpoint(self): ...
+    def sync_weights_to_inference(
+        self,
+        sync_method="nccl_ep_scatter",
+        master_address=None,
+        timeout=1800.0,
+        quantization=None,
+        pools=None,
+        group_name=None,
+    ): ...
+    def update_dedicated_endpoint(
+        self,
+        name,
+        endpoint_id,
+        provider_api_key,
+        hf_token,
+        hf_org="xorl-ai",
+        provider_model_id=None,
+    ): ...
+    def update_serverless_weights(
+        self,
+        name,
+        provider_api_key,
+        hf_token,
+        provider_base_model,
+        hf_repo_prefix="xorl_client-adapter",
+        private_repo=True,
+        hf_org="xorl-ai",
+        wait_for_completion=True,
+    ): ...
 
 
 class SamplingClient:
@@ -111,12 +193,60 @@ class SamplingClient:
         timeout=1800.0,
         max_retries=3,
         retry_delay=1.0,
+        api_format=None,
+        http_client_mode=None,
+        http_max_connections=None,
+        http_max_keepalive_connections=None,
+        http_keepalive_expiry=None,
+        http2=None,
     ): ...
     def sample(
-        self, prompt, sampling_params=None, num_samples=1, return_logprobs=True, lora_path=None
+        self,
+        prompt,
+        sampling_params=None,
+        num_samples=1,
+        return_logprobs=True,
+        lora_path=None,
+        logprob_start_len=None,
     ): ...
 
     sample_async = sample
+
+    def generate_batch_native(
+        self, input_ids_batch, sampling_params, *, return_logprobs=True, lora_path=None
+    ): ...
+
+    generate_batch_native_async = generate_batch_native
+
+    def score_prompt_logprobs_batch(
+        self, input_ids_batch, logprob_start_lens=None, lora_path=None
+    ): ...
+
+    score_prompt_logprobs_batch_async = score_prompt_logprobs_batch
+
+    def flush_cache(self, *, timeout=0.0): ...
+
+    flush_cache_async = flush_cache
+
+    def load_lora_adapter(self, *, lora_name, lora_path, pinned=False, timeout=300.0): ...
+
+    load_lora_adapter_async = load_lora_adapter
+
+    def unload_lora_adapter(self, *, lora_name, flush_before=True, timeout=60.0): ...
+
+    unload_lora_adapter_async = unload_lora_adapter
+
+    def swap_lora_adapter(self, *, current_lora_name, lora_name, lora_path, pinned=False): ...
+
+    swap_lora_adapter_async = swap_lora_adapter
+
+    def pause_generation(self, mode="in_place"): ...
+
+    pause_generation_async = pause_generation
+
+    def continue_generation(self, *, torch_empty_cache=True): ...
+
+    continue_generation_async = continue_generation
 
     def sample_batch(
         self, prompts, sampling_params=None, num_samples=1, return_logprobs=True, timeout=None
@@ -235,6 +365,18 @@ KEYWORD_MODELS: dict[str, str] = {
     "EndpointSyncResult": "host, port, success, message=''",
     "UpdateDedicatedEndpointResponse": "success=False, checkpoint_path='', hf_path='', provider_model_id='', upload_time=0.0, provider_upload_time=0.0, probe_time=0.0, error=None",
     "SamplingParams": "ignore_eos=False, no_stop_trim=False, custom_params=None, return_expert_logits=False, return_routed_experts_file=False, routed_experts_start_len=0, chat_continue_final_message=False, chat_template_kwargs=None, chat_logprob_start_len=None",
+    "KillSessionResponse": "success, message, checkpoint_path=None",
+    "SaveFullWeightsSafetensorsResponse": "path, dtype, num_shards",
+    "CreateSamplingSessionResponse": "success, model_path, lora_name, message=None",
+    "InferenceEndpointServerInfo": "model_path=None, served_model_name=None, tp_size=None, enable_lora=None, max_lora_rank=None, version=None",
+    "InferenceEndpoint": "host, port, worker_port=None, world_size=1, healthy=True, server_info=None",
+    "AddInferenceEndpointResponse": "success, message, endpoint=None, weights_synced=False, sync_message=None",
+    "ListInferenceEndpointsResponse": "endpoints=[], count=None",
+    "RemoveInferenceEndpointResponse": "success, message",
+    "DisconnectResponse": "success, message",
+    "ConnectedEndpoint": "host, port, world_size=1",
+    "ConnectEndpointResponse": "success, message, connected_endpoints=[]",
+    "UpdateServerlessWeightsResponse": "provider_model_id='', hf_repo_url='', checkpoint_path='', status='Complete'",
 }
 
 #: Official defaults this SDK changes on purpose (docs/compatibility.md says why), with ours.
@@ -248,6 +390,8 @@ DEFAULT_DIFFERENCES: dict[tuple[str, str], Any] = {
     ("SamplingClient.__init__", "base_url"): None,
     ("SamplingClient.__init__", "timeout"): None,
     ("TensorData.from_list", "dtype"): None,
+    ("TrainingClient.save_weights_and_get_sampling_client", "inference_base_url"): None,
+    ("TrainingClient.save_weights_and_get_sampling_client_async", "inference_base_url"): None,
     ("AdamParams", "grad_clip_norm"): 0.0,
 }
 
@@ -277,7 +421,10 @@ TYPES = _names(
     "UpdateDedicatedEndpointResponse DedicatedEndpointConfig UntypedAPIFuture TryAgainResponse "
     "RequestErrorCategory RequestFailedResponse FutureRetrieveRequest FutureRetrieveResponse "
     "parse_future_retrieve_response SamplingParams SampledSequence SampleResponse StopReason "
-    "StrictBase QueueState QueueStateObserver"
+    "StrictBase QueueState QueueStateObserver KillSessionResponse SaveFullWeightsSafetensorsResponse "
+    "CreateSamplingSessionResponse InferenceEndpointServerInfo InferenceEndpoint "
+    "AddInferenceEndpointResponse ListInferenceEndpointsResponse RemoveInferenceEndpointResponse "
+    "DisconnectResponse ConnectedEndpoint ConnectEndpointResponse UpdateServerlessWeightsResponse"
 )
 
 EXCEPTIONS = _names(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from xorl_client.errors import XorlError
-from xorl_client.sampling.request import SampleRequest
-from xorl_client.types import SampleResponse
+from xorl_client.errors import DataValidationError, XorlError
+from xorl_client.types import ModelInput, SampleResponse
 
-__all__ = ["BatchSampleResult", "run_batch"]
+__all__ = ["BatchSampleResult", "batch_limits", "check_prompts", "run_batch"]
+
+R = TypeVar("R")
 
 logger = logging.getLogger("xorl_client")
 
@@ -46,9 +47,53 @@ class BatchSampleResult:
         return len(self.completed) + len(self.failed) + len(self.cancelled)
 
 
+def check_prompts(prompts: Any) -> None:
+    """Refuse what is not a list of prompts (one string, one tokenized prompt, ...)."""
+    if isinstance(prompts, str | bytes | ModelInput) or not isinstance(prompts, Sequence):
+        raise DataValidationError(
+            f"prompts must be a list of prompts, not {type(prompts).__name__}; for one "
+            "prompt use sample()",
+            field="prompts",
+            rule="prompts is a list",
+        )
+    if prompts and all(isinstance(p, int) and not isinstance(p, bool) for p in prompts):
+        raise DataValidationError(
+            "prompts is a list of ints, i.e. one tokenized prompt; wrap it: [tokens]",
+            field="prompts",
+            rule="prompts is a list",
+        )
+
+
+def batch_limits(
+    count: int,
+    timeout: Any,
+    max_concurrency: Any,
+    *,
+    default_seconds: float | None,
+    max_connections: int,
+) -> tuple[float | None, int]:
+    """The batch deadline in seconds and the most requests in flight, checked."""
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+    ):
+        raise DataValidationError(
+            f"timeout must be a positive number of seconds or None, not {timeout!r}",
+            field="timeout",
+            rule="timeout > 0",
+        )
+    limit = max_concurrency if max_concurrency is not None else min(max(count, 1), max_connections)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise DataValidationError(
+            f"max_concurrency must be a positive integer, not {max_concurrency!r}",
+            field="max_concurrency",
+            rule="max_concurrency >= 1",
+        )
+    return (timeout if timeout is not None else default_seconds), limit
+
+
 async def run_batch(
-    send: Callable[[SampleRequest], Awaitable[SampleResponse]],
-    requests: list[SampleRequest],
+    send: Callable[[R], Awaitable[SampleResponse]],
+    requests: Sequence[R],
     seconds: float | None,
     limit: int,
     sleep: Callable[[float], Any],
@@ -63,7 +108,7 @@ async def run_batch(
         return result
     gate = asyncio.Semaphore(limit)
 
-    async def one(request: SampleRequest) -> SampleResponse:
+    async def one(request: R) -> SampleResponse:
         async with gate:
             # No per-request deadline: the batch deadline below cancels stragglers, so a
             # request is never reported "failed" merely because the deadline passed.

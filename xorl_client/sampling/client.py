@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
+import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final
@@ -17,20 +19,14 @@ from xorl_client._config import ClientConfig
 from xorl_client._retry import RetryPolicy
 from xorl_client._transport import Transport
 from xorl_client._twins import value_twin
-from xorl_client.compat.official import (
-    SAMPLING_CLIENT_SETTINGS,
-    env_int,
-    lora_name_from_model_path,
-)
-from xorl_client.errors import (
-    APIConnectionError,
-    APIStatusError,
-    ConfigurationError,
-    DataValidationError,
-)
+from xorl_client.compat.official import SAMPLING_CLIENT_SETTINGS, lora_name_from_model_path
+from xorl_client.errors import ConfigurationError, DataValidationError
 from xorl_client.futures import APIFuture
-from xorl_client.sampling.batch import BatchSampleResult, run_batch
-from xorl_client.sampling.parse import parse_response, sglang_status_error
+from xorl_client.sampling.adapters import AdaptersMixin
+from xorl_client.sampling.batch import BatchSampleResult, batch_limits, check_prompts, run_batch
+from xorl_client.sampling.chat import ChatRequest, prepare_chat, send_chat
+from xorl_client.sampling.native import NativeBatchMixin, lora_name
+from xorl_client.sampling.parse import call_inference, parse_response
 from xorl_client.sampling.request import (
     Prompt,
     SampleRequest,
@@ -39,7 +35,9 @@ from xorl_client.sampling.request import (
     prepare_request,
 )
 from xorl_client.sampling.retry import SamplingRetryPolicy
-from xorl_client.types import ModelInput, SampleResponse, SamplingParams
+from xorl_client.sampling.scoring import ScoringMixin
+from xorl_client.sampling.settings import api_format_from, http_settings_from
+from xorl_client.types import SampleResponse, SamplingParams
 
 __all__ = [
     "DEFAULT_SAMPLING_TIMEOUT",
@@ -58,11 +56,16 @@ ENV_INFERENCE_API_KEY: Final = "XORL_INFERENCE_API_KEY"
 DEFAULT_SAMPLING_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=600.0, write=120.0, pool=600.0)
 
 
-class SamplingClient:
+class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
     """Samples completions from an SGLang-compatible inference server.
 
     The positional order is the official client's: ``SamplingClient(base_url, model_path,
-    model, api_key, timeout, max_retries, retry_delay)``.
+    model, api_key, timeout, max_retries, retry_delay, api_format, http_client_mode,
+    http_max_connections, http_max_keepalive_connections, http_keepalive_expiry, http2)``.
+    Besides :meth:`sample` / :meth:`sample_batch` it has native batch generation
+    (:meth:`generate_batch_native`), prompt scoring (:meth:`score_prompt_logprobs_batch`) and
+    adapter calls (:meth:`load_lora_adapter`, :meth:`unload_lora_adapter`,
+    :meth:`swap_lora_adapter`, :meth:`flush_cache`).
 
     Args:
         base_url: the inference server, e.g. ``http://127.0.0.1:30000``; defaults to
@@ -84,13 +87,21 @@ class SamplingClient:
             ``operation_timeout`` or by ``sample(..., timeout=...)``.
         max_retries: resends after the first attempt of a request that failed transiently.
         retry_delay: base of the exponential backoff between resends, in seconds.
+        api_format: ``"generate"`` (SGLang's ``/generate``, the default) or
+            ``"chat_completions"`` (``/v1/chat/completions``: prompts are text or chat
+            messages); official aliases accepted; defaults to ``$XORL_INFERENCE_API_FORMAT``.
+            Native batches and scoring always use ``/generate``.
+        http_client_mode, http_max_connections, http_max_keepalive_connections,
+            http_keepalive_expiry, http2: the connection pool (defaults from the
+            ``$XORL_SAMPLING_HTTP_*`` variables; see :mod:`xorl_client.sampling.settings`).
+            ``"pooled"`` (the default) reuses connections; ``"request"`` opens one per
+            request. ``http2=True`` needs the ``http2`` extra.
         lora_path: the adapter name directly (the ``lora_name`` that
             ``create_sampling_session`` returned); an alternative to ``model_path``.
         retry_policy: a :class:`SamplingRetryPolicy` (tests inject one whose ``sleep`` does not
             sleep); defaults to one built from the settings. The batch deadline also waits
             through ``retry_policy.sleep``.
         **settings: other :class:`~xorl_client.ClientConfig` fields (``operation_timeout``,
-            ``max_connections`` - default ``$XORL_SAMPLING_HTTP_MAX_CONNECTIONS`` -,
             ``httpx_transport``, ...).
 
     Raises:
@@ -117,6 +128,12 @@ class SamplingClient:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
         retry_delay: float = 1.0,
+        api_format: str | None = None,
+        http_client_mode: str | None = None,
+        http_max_connections: int | None = None,
+        http_max_keepalive_connections: int | None = None,
+        http_keepalive_expiry: float | None = None,
+        http2: bool | None = None,
         *,
         lora_path: str | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -144,10 +161,15 @@ class SamplingClient:
             if named[official] is not None:
                 settings[field_name] = named[official]
         settings.setdefault("timeout", DEFAULT_SAMPLING_TIMEOUT)
-        if "max_connections" not in settings:
-            pool = env_int("XORL_SAMPLING_HTTP_MAX_CONNECTIONS")
-            if pool is not None:
-                settings["max_connections"] = pool
+        self._api_format = api_format_from(api_format)
+        self._http = http_settings_from(
+            settings,
+            mode=http_client_mode,
+            max_connections=http_max_connections,
+            max_keepalive_connections=http_max_keepalive_connections,
+            keepalive_expiry=http_keepalive_expiry,
+            http2=http2,
+        )
         # api_key "" (not None) stops ClientConfig from falling back to $XORL_API_KEY.
         config = ClientConfig.from_env(base_url=url, api_key=key or "", **settings)
         if lora_path is not None and (not isinstance(lora_path, str) or not lora_path.strip()):
@@ -176,6 +198,8 @@ class SamplingClient:
         self.model = model
         self._transport = Transport(config, policy)
         self._closed = False
+        # A client dropped without close() (one per RL iteration, say) still frees its pool.
+        weakref.finalize(self, _close_later, self._transport).atexit = False
 
     def __repr__(self) -> str:
         key = "***" if self.config.api_key_value() else "None"
@@ -203,6 +227,36 @@ class SamplingClient:
     def retry_delay(self) -> float:
         """Base of the exponential backoff between resends, in seconds."""
         return self.config.retry_backoff_base
+
+    @property
+    def api_format(self) -> str:
+        """``"generate"`` or ``"chat_completions"``: how :meth:`sample` talks to the server."""
+        return self._api_format
+
+    @property
+    def http_client_mode(self) -> str:
+        """``"pooled"`` (connections reused) or ``"request"`` (a new connection per request)."""
+        return self._http.mode
+
+    @property
+    def http_max_connections(self) -> int:
+        """Most connections open at once (also the default ``sample_batch`` concurrency)."""
+        return self._http.max_connections
+
+    @property
+    def http_max_keepalive_connections(self) -> int:
+        """Most idle connections kept for reuse (0 in ``"request"`` mode)."""
+        return self._http.max_keepalive_connections
+
+    @property
+    def http_keepalive_expiry(self) -> float:
+        """Seconds an idle connection is kept."""
+        return self._http.keepalive_expiry
+
+    @property
+    def http2(self) -> bool:
+        """Whether connections use HTTP/2."""
+        return self._http.http2
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -251,6 +305,7 @@ class SamplingClient:
         num_samples: int = 1,
         return_logprobs: bool = True,
         lora_path: str | None = None,
+        logprob_start_len: int | None = None,
         *,
         include_prompt_logprobs: bool = False,
         timeout: float | None = None,
@@ -260,14 +315,18 @@ class SamplingClient:
         Args:
             prompt: text (sent as ``text``; the server tokenizes it), a
                 :class:`~xorl_client.ModelInput`, or a list of token ids (``input_ids``). For
-                RL, pass token ids: the datum needs the exact prompt tokens.
+                RL, pass token ids: the datum needs the exact prompt tokens. With
+                ``api_format="chat_completions"``: text or a list of chat messages.
             sampling_params: :class:`~xorl_client.SamplingParams` (Tinker names; a dict of
                 them or Tinker's object also work). ``None`` = server defaults.
             num_samples: completions to generate for this prompt.
             return_logprobs: fill each sequence's ``logprobs`` (log-probabilities of the
                 sampled tokens under the sampling weights); ``False`` leaves them ``None``.
             lora_path: sample from this loaded adapter instead of the client's.
-            include_prompt_logprobs: also fill ``prompt_logprobs`` (entry 0 is ``None``).
+            logprob_start_len: also fill ``prompt_logprobs`` from this prompt position on:
+                ``prompt_logprobs[j]`` is position ``j``'s logprob, ``None`` before the start
+                and at it (the server keeps no logit predicting it).
+            include_prompt_logprobs: the same as ``logprob_start_len=0``.
             timeout: seconds for the whole call, retries included; defaults to
                 ``operation_timeout``.
 
@@ -285,19 +344,20 @@ class SamplingClient:
         if isinstance(params, int) and not isinstance(params, bool):
             # Tinker's order: sample(prompt, num_samples, sampling_params).
             params, count = (None if isinstance(count, int) else count), params
-        if lora_path is not None and (not isinstance(lora_path, str) or not lora_path.strip()):
+        if include_prompt_logprobs and logprob_start_len not in (None, 0):
             raise DataValidationError(
-                f"lora_path must be a non-empty adapter name, not {lora_path!r}",
-                field="lora_path",
-                rule="lora_path is an adapter name",
+                f"include_prompt_logprobs=True means logprob_start_len=0, but "
+                f"logprob_start_len={logprob_start_len!r} was given; give one",
+                field="logprob_start_len",
+                rule="one prompt-logprob start",
             )
         request = self._prepare(
             prompt,
             coerce_params(params),
             count,
             return_logprobs=return_logprobs,
-            prompt_logprobs=include_prompt_logprobs,
-            lora_path=lora_path,
+            logprob_start=0 if include_prompt_logprobs else logprob_start_len,
+            lora_path=lora_name(lora_path, None),
         )
         deadline = self._transport.deadline(timeout)
         return APIFuture(_runtime.run_coroutine(self._send(request, deadline)), operation="sample")
@@ -351,40 +411,41 @@ class SamplingClient:
         num_samples: int,
         *,
         return_logprobs: bool,
-        prompt_logprobs: bool,
+        logprob_start: int | None,
         lora_path: str | None = None,
-    ) -> SampleRequest:
-        return prepare_request(
+    ) -> SampleRequest | ChatRequest:
+        prepare = prepare_chat if self._api_format == "chat_completions" else prepare_request
+        return prepare(
             prompt,
             params,
             num_samples,
             return_logprobs=return_logprobs,
-            prompt_logprobs=prompt_logprobs,
+            logprob_start=logprob_start,
             lora_path=lora_path or self.lora_path,
             model=self.model,
         )
 
-    async def _send(self, request: SampleRequest, deadline: float | None) -> SampleResponse:
+    async def _send(
+        self, request: SampleRequest | ChatRequest, deadline: float | None
+    ) -> SampleResponse:
         from xorl_openapi.api.sampling import generate
         from xorl_openapi.models import GenerateRequest
 
-        try:
-            parsed = await self._transport.call(
-                generate,
-                operation="sample",
-                idempotent=True,
-                deadline=deadline,
-                body=GenerateRequest.from_dict(request.body),
-            )
-        except APIStatusError as exc:
-            raise sglang_status_error(exc) from None
-        except APIConnectionError as exc:
-            exc.add_note(
-                f"The inference server is set by SamplingClient(base_url=...) or "
-                f"{ENV_INFERENCE_BASE_URL}; it is currently {self.config.display_url}."
-            )
-            raise
+        if isinstance(request, ChatRequest):
+            return await send_chat(self._transport, request, deadline)
+        parsed = await call_inference(
+            self._transport,
+            generate,
+            operation="sample",
+            deadline=deadline,
+            body=GenerateRequest.from_dict(request.body),
+        )
         return parse_response(parsed, request)
+
+    def _bind(self, model_path: str, lora_path: str | None) -> None:
+        """Point the client at an adapter loaded after it was made (the training client's export)."""
+        self.model_path = model_path
+        self.lora_path = lora_path
 
     def _submit_batch(
         self,
@@ -395,56 +456,27 @@ class SamplingClient:
         timeout: float | None,
         max_concurrency: int | None,
     ) -> concurrent.futures.Future[BatchSampleResult]:
-        if isinstance(prompts, str | bytes | ModelInput) or not isinstance(prompts, Sequence):
-            raise DataValidationError(
-                f"prompts must be a list of prompts, not {type(prompts).__name__}; for one "
-                "prompt use sample()",
-                field="prompts",
-                rule="prompts is a list",
-            )
-        if prompts and all(isinstance(p, int) and not isinstance(p, bool) for p in prompts):
-            raise DataValidationError(
-                "prompts is a list of ints, i.e. one tokenized prompt; wrap it: [tokens]",
-                field="prompts",
-                rule="prompts is a list",
-            )
+        check_prompts(prompts)
         params = per_prompt_params(sampling_params, len(prompts))
-        requests: list[SampleRequest] = []
+        requests: list[SampleRequest | ChatRequest] = []
         for index, (prompt, p) in enumerate(zip(prompts, params, strict=True)):
             try:
                 requests.append(
                     self._prepare(
-                        prompt,
-                        p,
-                        num_samples,
-                        return_logprobs=return_logprobs,
-                        prompt_logprobs=False,
+                        prompt, p, num_samples, return_logprobs=return_logprobs, logprob_start=None
                     )
                 )
             except DataValidationError as exc:
                 raise DataValidationError(
                     f"prompts[{index}]: {exc}", field=exc.field, datum_index=index, rule=exc.rule
                 ) from None
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
-        ):
-            raise DataValidationError(
-                f"timeout must be a positive number of seconds or None, not {timeout!r}",
-                field="timeout",
-                rule="timeout > 0",
-            )
-        seconds = timeout if timeout is not None else self.config.operation_timeout
-        limit = (
-            max_concurrency
-            if max_concurrency is not None
-            else min(max(len(requests), 1), self.config.max_connections)
+        seconds, limit = batch_limits(
+            len(requests),
+            timeout,
+            max_concurrency,
+            default_seconds=self.config.operation_timeout,
+            max_connections=self.config.max_connections,
         )
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise DataValidationError(
-                f"max_concurrency must be a positive integer, not {max_concurrency!r}",
-                field="max_concurrency",
-                rule="max_concurrency >= 1",
-            )
         return _runtime.run_coroutine(
             run_batch(
                 lambda request: self._send(request, None),
@@ -454,3 +486,9 @@ class SamplingClient:
                 self._transport.policy.sleep,
             )
         )
+
+
+def _close_later(transport: Transport) -> None:
+    """Close a garbage-collected client's connections on the SDK loop (when it still runs)."""
+    with contextlib.suppress(RuntimeError):
+        _runtime.run_coroutine(transport.aclose())

@@ -1,19 +1,56 @@
-"""Reading SGLang ``/generate`` answers into ``SampleResponse`` objects, strictly."""
+"""Reading SGLang ``/generate`` answers into ``SampleResponse`` objects, strictly, and the one
+way every inference-server call is sent (:func:`call_inference`)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xorl_client.errors import APIStatusError, RequestFailedError, XorlError
+from xorl_client.errors import APIConnectionError, APIStatusError, RequestFailedError, XorlError
 from xorl_client.sampling.request import SampleRequest
 from xorl_client.types import SampledSequence, SampleResponse, StopReason
 
-__all__ = ["parse_response", "sglang_status_error"]
+if TYPE_CHECKING:
+    from xorl_client._transport import Endpoint, Transport
+
+__all__ = [
+    "call_inference",
+    "generate_outputs",
+    "input_logprob_values",
+    "meta_info_of",
+    "parse_response",
+    "parse_sequence",
+    "sglang_status_error",
+    "stop_reason_of",
+]
 
 
-def _outputs(parsed: Any) -> list[Any]:
+async def call_inference(
+    transport: Transport,
+    endpoint: Endpoint,
+    *,
+    operation: str,
+    deadline: float | None,
+    idempotent: bool = True,
+    **kwargs: Any,
+) -> Any:
+    """One inference-server call: SGLang's own error text up front, the URL setting named."""
+    try:
+        return await transport.call(
+            endpoint, operation=operation, idempotent=idempotent, deadline=deadline, **kwargs
+        )
+    except APIStatusError as exc:
+        raise sglang_status_error(exc, operation) from None
+    except APIConnectionError as exc:
+        exc.add_note(
+            "The inference server is set by SamplingClient(base_url=...) or "
+            f"XORL_INFERENCE_BASE_URL; it is currently {transport.config.display_url}."
+        )
+        raise
+
+
+def generate_outputs(parsed: Any) -> list[Any]:
     """The three response shapes as one list of ``GenerateOutput`` in index order."""
     from xorl_openapi.models import GenerateOutput, GenerateOutputMap
 
@@ -40,22 +77,34 @@ def _outputs(parsed: Any) -> list[Any]:
 
 
 def parse_response(parsed: Any, request: SampleRequest) -> SampleResponse:
-    outputs = _outputs(parsed)
+    """One prompt's ``/generate`` answer (``num_samples`` outputs) as a :class:`SampleResponse`."""
+    outputs = generate_outputs(parsed)
     if len(outputs) != request.num_samples:
         raise XorlError(
             f"sample: asked for {request.num_samples} completion(s) but the inference server "
             f"returned {len(outputs)}"
         )
     sequences = [
-        _sequence(out, i, want_logprobs=request.return_logprobs) for i, out in enumerate(outputs)
+        parse_sequence(out, i, want_logprobs=request.return_logprobs)
+        for i, out in enumerate(outputs)
     ]
-    prompt_logprobs = _prompt_logprobs(outputs[0]) if request.prompt_logprobs else None
+    prompt_logprobs = None
+    start = request.prompt_logprob_start
+    if start is not None:
+        entries = outputs[0].meta_info.input_token_logprobs
+        if not isinstance(entries, list):
+            raise XorlError(
+                "sample: prompt logprobs were requested but the inference server returned no "
+                "meta_info.input_token_logprobs"
+            )
+        # Entry i is prompt position start + i: pad so prompt_logprobs[j] is position j's.
+        prompt_logprobs = [None] * start + input_logprob_values(entries, "sample")
     return SampleResponse(
-        sequences=sequences, meta_info=_meta_info(outputs[0]), prompt_logprobs=prompt_logprobs
+        sequences=sequences, meta_info=meta_info_of(outputs[0]), prompt_logprobs=prompt_logprobs
     )
 
 
-def _meta_info(out: Any) -> dict[str, Any] | None:
+def meta_info_of(out: Any) -> dict[str, Any] | None:
     """The first output's ``meta_info`` as a plain dict (MoE routing data arrives here)."""
     meta = out.meta_info
     to_dict = getattr(meta, "to_dict", None)
@@ -65,7 +114,7 @@ def _meta_info(out: Any) -> dict[str, Any] | None:
     return dict(meta) if isinstance(meta, Mapping) else None
 
 
-def _stop_reason(raw: Any, index: int) -> StopReason:
+def stop_reason_of(raw: Any, index: int) -> StopReason:
     """``finish_reason`` (object, dict or plain string) → ``"length"`` / ``"stop"``."""
     from xorl_openapi.models import FinishReason
 
@@ -101,9 +150,10 @@ def _stop_reason(raw: Any, index: int) -> StopReason:
     )
 
 
-def _sequence(out: Any, index: int, *, want_logprobs: bool) -> SampledSequence:
+def parse_sequence(out: Any, index: int, *, want_logprobs: bool) -> SampledSequence:
+    """One ``GenerateOutput`` (strict: ids, aligned finite logprobs, a known finish reason)."""
     meta = out.meta_info
-    stop = _stop_reason(meta.finish_reason, index)
+    stop = stop_reason_of(meta.finish_reason, index)
     entries = meta.output_token_logprobs if isinstance(meta.output_token_logprobs, list) else None
     tokens: list[int]
     if isinstance(out.output_ids, list):
@@ -149,32 +199,54 @@ def _sequence(out: Any, index: int, *, want_logprobs: bool) -> SampledSequence:
                 )
             logprobs.append(float(value))
     text = out.text if isinstance(out.text, str) else None
-    return SampledSequence(tokens=tokens, logprobs=logprobs, stop_reason=stop, text=text)
+    routed = meta.routed_experts if isinstance(meta.routed_experts, str) else None
+    return SampledSequence(
+        tokens=tokens, logprobs=logprobs, stop_reason=stop, text=text, routed_experts=routed
+    )
 
 
-def _prompt_logprobs(out: Any) -> list[float | None]:
-    entries = out.meta_info.input_token_logprobs
-    if not isinstance(entries, list):
-        raise XorlError(
-            "sample: prompt logprobs were requested but the inference server returned no "
-            "meta_info.input_token_logprobs"
-        )
+def input_logprob_values(entries: list[Any], operation: str) -> list[float | None]:
+    """``meta_info.input_token_logprobs`` entries as numbers; ``null`` stays ``None``.
+
+    An entry is ``[logprob, token_id, text]`` (SGLang) or ``{"logprob"|"value": ...}``. The
+    first one is always ``null`` (the server keeps no logit predicting it); a ``null`` is never
+    turned into 0.0. Anything else that is not a finite number raises :class:`XorlError`.
+    """
     values: list[float | None] = []
-    for entry in entries:
-        value = entry[0] if isinstance(entry, list) and entry else None
-        # Kept as None (the first prompt token has no prediction); never turned into 0.0.
-        values.append(float(value) if isinstance(value, int | float) else None)
+    for position, entry in enumerate(entries):
+        if isinstance(entry, list | tuple):
+            value = entry[0] if entry else None
+        elif isinstance(entry, Mapping):
+            value = entry.get("logprob", entry.get("value"))
+        else:
+            value = entry
+        if value is None:
+            values.append(None)
+        elif (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        ):
+            values.append(float(value))
+        else:
+            raise XorlError(
+                f"{operation}: input_token_logprobs[{position}] is {entry!r}; expected a finite "
+                "logprob or null"
+            )
     return values
 
 
-def sglang_status_error(exc: APIStatusError) -> APIStatusError:
+def sglang_status_error(exc: APIStatusError, operation: str = "sample") -> APIStatusError:
     """The same error class with SGLang's own message up front (its body has no ``detail``)."""
     detail = exc.detail
     message: Any = None
     if isinstance(detail, Mapping):
         inner = detail.get("error")
         message = inner.get("message") if isinstance(inner, Mapping) else None
-        message = message or detail.get("message") or (inner if isinstance(inner, str) else None)
+        message = (
+            message
+            or detail.get("message")
+            or detail.get("error_message")
+            or (inner if isinstance(inner, str) else None)
+        )
     if not isinstance(message, str) or not message:
         return exc
     hint = (
@@ -185,7 +257,8 @@ def sglang_status_error(exc: APIStatusError) -> APIStatusError:
     )
     where = f" ({exc.method} {exc.url})" if exc.method and exc.url else ""
     return type(exc)(
-        f"sample failed: the inference server answered {exc.status_code}{where}: {message}.{hint}",
+        f"{operation} failed: the inference server answered {exc.status_code}{where}: "
+        f"{message}.{hint}",
         status_code=exc.status_code,
         detail=detail,
         method=exc.method,

@@ -11,7 +11,18 @@ from xorl_client.types import ModelInput, SamplingParams
 from xorl_client.types._common import token_ids_of
 from xorl_client.types.model_input import IMAGE_RULE
 
-__all__ = ["Prompt", "SampleRequest", "coerce_params", "per_prompt_params", "prepare_request"]
+__all__ = [
+    "Prompt",
+    "SampleRequest",
+    "check_num_samples",
+    "check_start",
+    "coerce_params",
+    "is_chat_messages",
+    "per_prompt_params",
+    "prepare_request",
+    "prompt_field",
+    "routing_flags",
+]
 
 #: What a prompt may be: text, a ModelInput, or token ids.
 Prompt = str | ModelInput | Sequence[int]
@@ -26,7 +37,38 @@ class SampleRequest:
     body: dict[str, Any]
     num_samples: int
     return_logprobs: bool
-    prompt_logprobs: bool
+    #: first prompt position whose logprob is asked for (``logprob_start_len``), or None
+    prompt_logprob_start: int | None
+
+
+def check_num_samples(num_samples: Any) -> int:
+    """``num_samples`` if it is a positive int; a typed refusal otherwise."""
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        raise DataValidationError(
+            f"num_samples must be a positive integer, not {num_samples!r}",
+            field="num_samples",
+            rule="num_samples >= 1",
+        )
+    return num_samples
+
+
+def check_start(start: Any, length: int | None, field: str) -> int:
+    """A prompt position to score from: an int in ``[0, length)`` (``length`` None: unknown)."""
+    if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+        raise DataValidationError(
+            f"{field} must be an integer >= 0, not {start!r}",
+            field=field,
+            rule=f"{field} >= 0",
+        )
+    if length is not None and start >= length:
+        # The server would abort the row instead of scoring it.
+        raise DataValidationError(
+            f"{field}={start} is not a position of the {length}-token prompt; it must be "
+            f"< {length}",
+            field=field,
+            rule=f"{field} < prompt length",
+        )
+    return start
 
 
 def prepare_request(
@@ -35,18 +77,15 @@ def prepare_request(
     num_samples: int,
     *,
     return_logprobs: bool,
-    prompt_logprobs: bool,
+    logprob_start: int | None,
     lora_path: str | None,
     model: str | None,
 ) -> SampleRequest:
     """Validate one prompt and build its ``/generate`` body."""
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-        raise DataValidationError(
-            f"num_samples must be a positive integer, not {num_samples!r}",
-            field="num_samples",
-            rule="num_samples >= 1",
-        )
-    key, value = _prompt_field(prompt)
+    check_num_samples(num_samples)
+    key, value = prompt_field(prompt)
+    if logprob_start is not None:
+        check_start(logprob_start, len(value) if key == "input_ids" else None, "logprob_start_len")
     sglang = params.to_sglang()
     body: dict[str, Any] = {}
     if num_samples == 1:
@@ -62,20 +101,44 @@ def prepare_request(
         body["sampling_params"] = [
             {**sglang, "sampling_seed": (seed + i) % _SEED_MODULUS} for i in range(num_samples)
         ]
-    if return_logprobs or prompt_logprobs:
+    if return_logprobs or logprob_start is not None:
         body["return_logprob"] = True
-    if prompt_logprobs:
-        body["logprob_start_len"] = 0
+    if logprob_start is not None:
+        body["logprob_start_len"] = logprob_start
     if lora_path:
         body["lora_path"] = lora_path
     if model:
         body["model"] = model
-    # MoE routing data is a request-level flag in SGLang, not a sampling parameter.
-    if params.return_routed_experts:
-        body["return_routed_experts"] = True
-    if params.return_expert_logits:
-        body["return_expert_logits"] = True
-    return SampleRequest(body, num_samples, return_logprobs, prompt_logprobs)
+    body.update(routing_flags([params]))
+    return SampleRequest(body, num_samples, return_logprobs, logprob_start)
+
+
+def routing_flags(rows: Sequence[SamplingParams]) -> dict[str, Any]:
+    """The request-level MoE routing flags of ``rows`` (SGLang reads them at the top level).
+
+    The flags are one value per request, so every row must ask for the same;
+    ``routed_experts_start_len`` may differ per row (then it is sent as a list).
+    """
+    for name in ("return_routed_experts", "return_expert_logits", "return_routed_experts_file"):
+        if len({getattr(p, name) for p in rows}) > 1:
+            raise DataValidationError(
+                f"sampling_params.{name} differs between rows; it applies to the whole request, "
+                "so give every row the same value",
+                field=f"sampling_params.{name}",
+                rule=f"one {name} per request",
+            )
+    first = rows[0]
+    out: dict[str, Any] = {}
+    if first.return_routed_experts:
+        out["return_routed_experts"] = True
+        starts = [p.routed_experts_start_len for p in rows]
+        if any(starts):
+            out["routed_experts_start_len"] = starts[0] if len(set(starts)) == 1 else starts
+    if first.return_expert_logits:
+        out["return_expert_logits"] = True
+    if first.return_routed_experts_file:
+        out["return_routed_experts_file"] = True
+    return out
 
 
 def coerce_params(params: Any) -> SamplingParams:
@@ -111,10 +174,31 @@ def per_prompt_params(params: Any, count: int) -> list[SamplingParams]:
     return [one] * count
 
 
-def _prompt_field(prompt: Any) -> tuple[str, str | list[int]]:
+def is_chat_messages(prompt: Any) -> bool:
+    """Whether ``prompt`` is a list of chat messages (dicts or objects with ``role``)."""
+    return (
+        isinstance(prompt, list | tuple)
+        and bool(prompt)
+        and all((isinstance(m, Mapping) and "role" in m) or hasattr(m, "role") for m in prompt)
+    )
+
+
+def prompt_field(prompt: Any) -> tuple[str, str | list[int]]:
     """``("text", str)`` or ``("input_ids", ids)``, validated."""
     if isinstance(prompt, str):
+        if not prompt:
+            raise DataValidationError(
+                "the prompt text is empty", field="prompt", rule="prompt is not empty"
+            )
         return "text", prompt
+    if is_chat_messages(prompt):
+        raise DataValidationError(
+            "the prompt is a list of chat messages, which /generate cannot take; create the "
+            "SamplingClient with api_format='chat_completions' (or set "
+            "XORL_INFERENCE_API_FORMAT=chat_completions)",
+            field="prompt",
+            rule="chat messages need api_format='chat_completions'",
+        )
     try:
         ids = token_ids_of(prompt, "prompt")
     except DataValidationError as exc:

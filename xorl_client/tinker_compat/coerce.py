@@ -19,6 +19,9 @@ from xorl_client.types import AdamParams, Datum, EncodedTextChunk, ModelInput
 
 __all__ = ["check_weight_decay", "coerce_adam_params", "coerce_batch", "coerce_datum"]
 
+#: MoE routing replay data a datum may carry (kept from dicts and objects alike).
+_ROUTING = ("routed_experts", "routed_expert_logits")
+
 
 def _with_index(exc: DataValidationError, index: int) -> DataValidationError:
     text = str(exc)
@@ -88,6 +91,7 @@ def coerce_datum(obj: Any, index: int = 0) -> Datum:
       [{"type": "encoded_text", "tokens": [...]}]}}`` with ``loss_fn_inputs`` values as
       lists or TensorData dicts.
 
+    ``routed_experts`` / ``routed_expert_logits`` (MoE routing replay) are kept from either.
     Errors name ``index`` (the datum's position in the batch). Image chunks are refused.
     """
     if isinstance(obj, Datum):
@@ -103,8 +107,10 @@ def coerce_datum(obj: Any, index: int = 0) -> Datum:
                     rule="a datum has model_input",
                 )
             raw_mi, raw_lfi = obj["model_input"], obj.get("loss_fn_inputs")
+            routing = [obj.get(name) for name in _ROUTING]
         elif hasattr(obj, "model_input"):
             raw_mi, raw_lfi = obj.model_input, getattr(obj, "loss_fn_inputs", None)
+            routing = [getattr(obj, name, None) for name in _ROUTING]
         else:
             raise DataValidationError(
                 f"datum {index} is a {type(obj).__name__}; expected a Datum, a Tinker Datum or a "
@@ -123,7 +129,7 @@ def coerce_datum(obj: Any, index: int = 0) -> Datum:
                     rule="loss_fn_inputs is a dict",
                 )
             lfi = dict(raw_lfi)
-        return Datum(_model_input(raw_mi, index), lfi)
+        return Datum(_model_input(raw_mi, index), lfi, *routing)
     except DataValidationError as exc:
         raise _with_index(exc, index) from None
 

@@ -21,17 +21,16 @@ them, so ``save_state()`` captures exactly the state the calls before it produce
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from xorl_client._twins import future_twin
-from xorl_client.compat.official import env_value
 from xorl_client.errors import DataValidationError
 from xorl_client.futures import APIFuture
 from xorl_client.tinker_compat import coerce_adam_params
-from xorl_client.training._core import TrainingCore
+from xorl_client.training.checkpoints import CheckpointsMixin
 from xorl_client.training.custom_loss import CustomLossMixin
+from xorl_client.training.sampler_bridge import SamplerBridgeMixin
 from xorl_client.training.tokenizer import load_tokenizer
 from xorl_client.training.wire import wire_dict
 from xorl_client.types import (
@@ -44,7 +43,6 @@ from xorl_client.types import (
     OptimStepOutput,
     SaveWeightsForSamplerResponse,
     SaveWeightsResponse,
-    SyncInferenceWeightsResult,
     UnloadModelResponse,
 )
 from xorl_client.types.model_input import IMAGE_RULE
@@ -53,7 +51,7 @@ from xorl_client.validation import validate_checkpoint_name, validate_checkpoint
 __all__ = ["TrainingClient"]
 
 
-class TrainingClient(CustomLossMixin, TrainingCore):
+class TrainingClient(CustomLossMixin, CheckpointsMixin, SamplerBridgeMixin):
     """Drives one training session. Create it with :class:`~xorl_client.ServiceClient`.
 
     >>> import xorl_client as xc
@@ -71,6 +69,11 @@ class TrainingClient(CustomLossMixin, TrainingCore):
     >>> tc.save_state("doc-ckpt").result().path
     'xorl://default/weights/doc-ckpt'
     >>> service.close()
+
+    Beyond training: checkpoints and the session (:mod:`~xorl_client.training.checkpoints`),
+    inference endpoints and weight sync (:mod:`~xorl_client.training.inference_endpoints`),
+    and :meth:`save_weights_and_get_sampling_client`
+    (:mod:`~xorl_client.training.sampler_bridge`).
 
     Attributes:
         model_id: the server-side session id every call is addressed to.
@@ -208,58 +211,6 @@ class TrainingClient(CustomLossMixin, TrainingCore):
             lambda p: SaveWeightsForSamplerResponse.from_wire(wire_dict(p)),
         )
 
-    def sync_inference_weights(
-        self,
-        /,
-        master_address: str | None = None,
-        master_port: int = 29600,
-        group_name: str = "weight_sync_group",
-        buffer_size_mb: int = 1024,
-        quantization: dict[str, Any] | None = None,
-        *,
-        flush_cache: bool = False,
-        pools: Sequence[str] | None = None,
-        weight_version: str | None = None,
-        **options: Any,
-    ) -> APIFuture[SyncInferenceWeightsResult]:
-        """Push this session's current weights to the registered inference endpoints.
-
-        Args:
-            master_address: NCCL rendezvous host; ``None``/``""`` lets the server use its own
-                name.
-            master_port: rendezvous port (``0`` = an ephemeral port chosen by the server).
-            group_name, buffer_size_mb: NCCL group name and bucket size.
-            quantization: e.g. ``{"quant_method": "fp8"}``; ``None`` uses
-                ``$XORL_WEIGHT_SYNC_QUANTIZATION`` (a JSON object or ``null``) when set, else
-                the server's setting.
-            flush_cache, pools, weight_version: see the server's ``sync_inference_weights``.
-            **options: other server options (``cache_invalidation_mode``, ``pause_mode``),
-                passed as given.
-        """
-        body: dict[str, Any] = {
-            "model_id": self.model_id,
-            "master_address": master_address or "",
-            "master_port": master_port,
-            "group_name": group_name,
-            "buffer_size_mb": buffer_size_mb,
-            "flush_cache": flush_cache,
-            **options,
-        }
-        if quantization is not None:
-            body["quantization"] = quantization
-        elif (from_env := _env_quantization()) is not None:
-            body["quantization"] = from_env[0]  # may be None: "no quantization", sent as null
-        if pools is not None:
-            body["pools"] = list(pools)
-        if weight_version is not None:
-            body["weight_version"] = weight_version
-        return self._barrier(
-            "sync_inference_weights",
-            body,
-            lambda p: SyncInferenceWeightsResult.from_wire(wire_dict(p)),
-            asynchronous=False,
-        )
-
     def unload(self) -> APIFuture[UnloadModelResponse]:
         """End the session on the server and release its resources (futures included)."""
         model_id = self.model_id
@@ -277,7 +228,6 @@ class TrainingClient(CustomLossMixin, TrainingCore):
     load_state_async = future_twin(load_state)
     load_state_with_optimizer_async = future_twin(load_state_with_optimizer)
     save_weights_for_sampler_async = future_twin(save_weights_for_sampler)
-    sync_inference_weights_async = future_twin(sync_inference_weights)
     unload_async = future_twin(unload)
 
     # -- tokenizer ----------------------------------------------------------------------------
@@ -292,25 +242,6 @@ class TrainingClient(CustomLossMixin, TrainingCore):
         if self._tokenizer is None:
             self._tokenizer = load_tokenizer(self.base_model)
         return self._tokenizer
-
-
-def _env_quantization() -> tuple[dict[str, Any] | None] | None:
-    """``$XORL_WEIGHT_SYNC_QUANTIZATION`` parsed: ``(object,)``, ``(None,)`` for ``null``, or ``None`` if unset."""
-    found = env_value("XORL_WEIGHT_SYNC_QUANTIZATION")
-    if found is None:
-        return None
-    name, raw = found
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = raw
-    if value is not None and not isinstance(value, dict):
-        raise DataValidationError(
-            f'{name}={raw!r} must be a JSON object (e.g. {{"quant_method": "fp8"}}) or null',
-            field=name,
-            rule="quantization is a JSON object or null",
-        )
-    return (value,)
 
 
 def _refuse_images(data: Sequence[Any]) -> None:

@@ -4,7 +4,8 @@ The server takes routing data per request, not per datum:
 ``forward_backward_input.routed_experts`` (and ``routed_expert_logits``) hold one entry per
 datum of that request, in order. So either every datum of a batch carries routing data or none
 does; a batch that mixes them is refused before anything is sent (the official client instead
-drops the routing of a chunk where some datum lacks it, silently).
+drops the routing of a chunk where some datum lacks it, silently), and so is an entry the
+worker could not replay (a ragged list, a negative expert id, text that is not base64).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from xorl_client.errors import DataValidationError
 from xorl_client.types import Datum
+from xorl_client.types.routing import check_routing_entry
 
 __all__ = ["check_routing", "routing_fields"]
 
@@ -21,9 +23,14 @@ _FIELDS = ("routed_experts", "routed_expert_logits")
 
 
 def check_routing(datums: Sequence[Datum]) -> None:
-    """Refuse a batch where some datums carry routing data and others do not."""
+    """Refuse a batch where some datums carry routing data and others do not, or bad entries.
+
+    Each entry must be a form the xorl worker can replay (:mod:`xorl_client.types.routing`).
+    """
     for name in _FIELDS:
         have = [i for i, d in enumerate(datums) if getattr(d, name, None) is not None]
+        for index in have:
+            check_routing_entry(getattr(datums[index], name), name, index)
         if have and len(have) != len(datums):
             missing = next(i for i in range(len(datums)) if i not in set(have))
             raise DataValidationError(

@@ -22,7 +22,7 @@ def wire_dict(parsed: Any) -> dict[str, Any]:
 
 def endpoint_for(operation: str) -> Endpoint:
     from xorl_openapi.api.inference import sync_inference_weights
-    from xorl_openapi.api.models import unload_model
+    from xorl_openapi.api.models import kill_session, unload_model
     from xorl_openapi.api.training import (
         abort_gradient_epoch,
         forward,
@@ -41,6 +41,7 @@ def endpoint_for(operation: str) -> Endpoint:
         "save_weights_for_sampler": save_weights_for_sampler,
         "sync_inference_weights": sync_inference_weights,
         "unload_model": unload_model,
+        "kill_session": kill_session,
     }
     return endpoints[operation]  # type: ignore[no-any-return]
 
@@ -64,6 +65,10 @@ def request_model(operation: str, body: dict[str, Any]) -> Any:
         "save_weights_for_sampler": models.SaveWeightsForSamplerRequest,
         "sync_inference_weights": models.SyncInferenceWeightsRequest,
         "unload_model": models.UnloadModelRequest,
+        "kill_session": models.KillSessionRequest,
+        "add_inference_endpoint": models.AddInferenceEndpointRequest,
+        "remove_inference_endpoint": models.RemoveInferenceEndpointRequest,
+        "set_sync_quantization": models.SetSyncQuantizationRequest,
     }
     try:
         return classes[operation].from_dict(body)

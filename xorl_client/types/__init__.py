@@ -49,6 +49,17 @@ from xorl_client.types.checkpoints import (
     WeightsInfoResponse,
 )
 from xorl_client.types.datum import Datum
+from xorl_client.types.endpoints import (
+    AddInferenceEndpointResponse,
+    ConnectedEndpoint,
+    ConnectEndpointResponse,
+    DisconnectResponse,
+    InferenceEndpoint,
+    InferenceEndpointServerInfo,
+    ListInferenceEndpointsResponse,
+    RemoveInferenceEndpointResponse,
+    SetSyncQuantizationResponse,
+)
 from xorl_client.types.futures import (
     FutureRetrieveRequest,
     FutureRetrieveResponse,
@@ -74,7 +85,13 @@ from xorl_client.types.provider import (
     UpdateDedicatedEndpointResponse,
     UpdateServerlessWeightsResponse,
 )
+from xorl_client.types.routing import decode_routed_experts, encode_routed_experts
 from xorl_client.types.sampling import SampledSequence, SampleResponse, SamplingParams, StopReason
+from xorl_client.types.session_ops import (
+    CreateSamplingSessionResponse,
+    KillSessionResponse,
+    SaveFullWeightsSafetensorsResponse,
+)
 from xorl_client.types.tensor_data import TensorData
 from xorl_client.types.training_outputs import (
     AbortGradientEpochOutput,
@@ -99,16 +116,21 @@ __all__ = [
     "INT64_KEYS",
     "AbortGradientEpochOutput",
     "AdamParams",
+    "AddInferenceEndpointResponse",
     "Checkpoint",
     "CheckpointInfo",
     "CheckpointType",
     "CheckpointsListResponse",
+    "ConnectEndpointResponse",
+    "ConnectedEndpoint",
     "CreateModelResponse",
+    "CreateSamplingSessionResponse",
     "Cursor",
     "Datum",
     "DedicatedEndpointConfig",
     "DeleteCheckpointResponse",
     "DeleteCheckpointResult",
+    "DisconnectResponse",
     "EncodedTextChunk",
     "EndpointSyncResult",
     "ForwardBackwardOutput",
@@ -116,6 +138,10 @@ __all__ = [
     "FutureRetrieveResponse",
     "ImageAssetPointerChunk",
     "ImageChunk",
+    "InferenceEndpoint",
+    "InferenceEndpointServerInfo",
+    "KillSessionResponse",
+    "ListInferenceEndpointsResponse",
     "LoadWeightsResponse",
     "LoraConfig",
     "LossFnOutput",
@@ -128,15 +154,18 @@ __all__ = [
     "ParsedCheckpointXoRLPath",
     "QueueState",
     "QueueStateObserver",
+    "RemoveInferenceEndpointResponse",
     "RequestErrorCategory",
     "RequestFailedResponse",
     "RequestID",
     "SampleResponse",
     "SampledSequence",
     "SamplingParams",
+    "SaveFullWeightsSafetensorsResponse",
     "SaveWeightsForSamplerResponse",
     "SaveWeightsResponse",
     "SessionInfo",
+    "SetSyncQuantizationResponse",
     "StopReason",
     "StrictBase",
     "SyncInferenceWeightsResult",
@@ -155,5 +184,7 @@ __all__ = [
     "WeightsInfo",
     "WeightsInfoResponse",
     "XorlModel",
+    "decode_routed_experts",
+    "encode_routed_experts",
     "parse_future_retrieve_response",
 ]

@@ -27,11 +27,13 @@ class Datum(XorlModel):
     Nothing is checked here beyond the types; :func:`xorl_client.validation.validate_batch`
     checks lengths (the shift rule), values and required inputs for the whole batch at once.
 
-    ``routed_experts`` / ``routed_expert_logits`` carry MoE routing replay (R3) data, one
-    ``[tokens][layers][top_k]`` entry per datum (any JSON value, e.g. SGLang's base64 blobs).
-    They are not part of the datum on the wire: the training client sends them per request
-    (``forward_backward_input.routed_experts``), which needs every datum of the batch to have
-    them.
+    ``routed_experts`` / ``routed_expert_logits`` carry MoE routing replay (R3) data: a
+    ``[tokens][layers][top_k]`` nested list (an array is turned into one), SGLang's base64 string
+    as sampled (``SampledSequence.routed_experts``), a ``{"data", "shape"}`` object or an
+    xorl-sglang descriptor (:mod:`xorl_client.types.routing` checks them when the batch is
+    sent). They are not part of the datum on the wire: the training client sends them per
+    request (``forward_backward_input.routed_experts``), which needs every datum of the batch
+    to have them.
 
     >>> Datum([1, 2, 3, 4], {"labels": [1, 2, 3, 4], "logprobs": [0.0, -0.5, -0.7]}).to_wire()
     {'model_input': {'input_ids': [1, 2, 3, 4]}, 'loss_fn_inputs': {'labels': [1, 2, 3, 4], 'logprobs': [0.0, -0.5, -0.7]}}
@@ -77,8 +79,8 @@ class Datum(XorlModel):
             hint = "int64" if key in INT64_KEYS else "float32" if key in FLOAT32_KEYS else None
             coerced[key] = TensorData.coerce(value, hint, field=f"loss_fn_inputs.{key}")
         self.loss_fn_inputs = coerced
-        self.routed_experts = routed_experts
-        self.routed_expert_logits = routed_expert_logits
+        self.routed_experts = _plain(routed_experts)
+        self.routed_expert_logits = _plain(routed_expert_logits)
 
     @classmethod
     def from_wire(cls, d: Mapping[str, Any]) -> Datum:
@@ -134,3 +136,9 @@ class Datum(XorlModel):
                 for k, v in self.loss_fn_inputs.items()
             },
         }
+
+
+def _plain(routing: Any) -> Any:
+    """Routing data as JSON-ready values: an array (numpy, torch) becomes nested lists."""
+    tolist = getattr(routing, "tolist", None)
+    return tolist() if callable(tolist) and not isinstance(routing, list | str | dict) else routing

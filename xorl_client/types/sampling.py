@@ -208,6 +208,11 @@ class SampledSequence(XorlModel):
     """One generated completion: its tokens (completion only), why it stopped, logprobs, text.
 
     ``prompt_tokens`` is filled only by chat-style answers that echo the prompt's ids.
+    ``routed_experts`` (with ``SamplingParams(return_routed_experts=True)``) is the MoE routing
+    of this sequence exactly as the inference server sent it: SGLang's base64 of int32
+    ``[positions, layers, top_k]`` for the fed positions (prompt and completion, the last
+    completion token excluded). Pass it unchanged as ``Datum(routed_experts=...)``;
+    :func:`~xorl_client.decode_routed_experts` turns it into nested lists.
     """
 
     tokens: list[int]
@@ -215,6 +220,7 @@ class SampledSequence(XorlModel):
     logprobs: list[float] | None = None
     text: str | None = None
     prompt_tokens: list[int] | None = None
+    routed_experts: str | None = None
 
 
 @dataclass(slots=True)

@@ -8,7 +8,12 @@ from typing import Any
 
 from xorl_client.types._base import XorlModel
 
-__all__ = ["EndpointSyncResult", "SyncInferenceWeightsResult", "SyncWeightsResponse"]
+__all__ = [
+    "EndpointSyncResult",
+    "SyncInferenceWeightsResult",
+    "SyncWeightsResponse",
+    "with_raw",
+]
 
 
 @dataclass(slots=True)
@@ -42,7 +47,7 @@ class EndpointSyncResult(XorlModel):
         return getattr(self, key)
 
     def _dump_fields(self) -> dict[str, Any]:
-        return _with_raw(self)
+        return with_raw(self)
 
 
 @dataclass(slots=True)
@@ -88,7 +93,7 @@ class SyncInferenceWeightsResult(XorlModel):
         )
 
     def _dump_fields(self) -> dict[str, Any]:
-        return _with_raw(self)
+        return with_raw(self)
 
     @property
     def throughput_gbps(self) -> float:
@@ -101,7 +106,7 @@ class SyncInferenceWeightsResult(XorlModel):
 SyncWeightsResponse = SyncInferenceWeightsResult
 
 
-def _with_raw(obj: EndpointSyncResult | SyncInferenceWeightsResult) -> dict[str, Any]:
-    """Every key the server sent, then the typed fields (``raw`` itself is not repeated)."""
+def with_raw(obj: Any) -> dict[str, Any]:
+    """A type's dump: every key the server sent (its ``raw``), then its typed fields."""
     typed = {f.name: getattr(obj, f.name) for f in fields(obj) if f.name != "raw"}
     return {**obj.raw, **typed}
