@@ -351,10 +351,10 @@ class SessionStateError(XorlError):
 
     Attributes:
         expected_step: the optimizer step count this client had reached.
-        server_step: the step count the server reports.
+        server_step: the step count the server reports (``None``: it could not be asked).
     """
 
-    def __init__(self, message: str, *, expected_step: int | None, server_step: int) -> None:
+    def __init__(self, message: str, *, expected_step: int | None, server_step: int | None) -> None:
         super().__init__(message)
         self.expected_step = expected_step
         self.server_step = server_step

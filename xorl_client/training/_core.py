@@ -1,37 +1,52 @@
-"""The machinery every TrainingClient call goes through: tickets, seq_ids, barriers, polling.
+"""The machinery every TrainingClient call goes through: tickets, turns, epochs, barriers.
 
-How order is kept: each call takes a submission ticket and its ``seq_id`` s synchronously, at call
-time. Submissions leave in ticket order; the server runs queued ``seq_id`` requests lowest first,
-so ``optim_step`` never overtakes the ``forward_backward`` called before it. Requests the server
-schedules without a ``seq_id`` (save/load/export/sync/unload) are *barriers*: they wait until
-everything called earlier on this client has finished, and everything called later waits for
-them, so ``save_state()`` captures exactly the state the calls before it produced.
+How order is kept: each call takes a submission ticket synchronously, at call time (and a
+``forward_backward`` its place in the current gradient epoch, under the same lock).
+Submissions leave in ticket order, each taking its ``seq_id`` s when its turn comes
+(``_submit.py`` says why not earlier); the server runs queued ``seq_id`` requests lowest
+first, so ``optim_step`` never overtakes the ``forward_backward`` called before it. Requests
+the server schedules without a ``seq_id`` (save/load/export/sync/unload) are *barriers*: they
+wait until everything called earlier on this client has finished, and everything called
+later waits for them, so ``save_state()`` captures exactly the state the calls before it
+produced.
+
+How every batch counts once (``docs/reliability.md``): an ``optim_step`` is only sent once
+every ``forward_backward`` of its epoch has been accepted and the previous step is settled;
+a doubt is repaired in the turn where it arises (``_settle.py``) before anything later
+leaves. On the fault-free path none of this costs a round trip.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import itertools
 import logging
+import os
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from xorl_client import _runtime
+from xorl_client._checks import check_finite_tree
 from xorl_client._ordering import SubmissionSequencer, Ticket
-from xorl_client._polling import QueueStateEvent, wait_for_future
-from xorl_client.chunking import merge_outputs, split_batch
-from xorl_client.errors import XorlError
+from xorl_client._polling import QueueStateEvent
+from xorl_client.chunking import split_batch
+from xorl_client.errors import ClientForkedError, Outcome, SessionStateError, XorlError
 from xorl_client.futures import APIFuture
+from xorl_client.loss_names import check_loss_fn
 from xorl_client.tinker_compat import coerce_batch, resolve_loss_fn, resolve_loss_fn_params
+from xorl_client.training import _verdicts as verdicts
+from xorl_client.training._settle import Settler, outcome_of_failure
+from xorl_client.training._submit import Submitter
+from xorl_client.training.epoch import EpochLedger, EpochState, Fate, HeldCall, StepCall
 from xorl_client.training.wire import endpoint_for, request_model, wire_dict
-from xorl_client.types import ForwardBackwardOutput
+from xorl_client.types import ForwardBackwardOutput, OptimStepOutput
 from xorl_client.validation import validate_batch
 
 if TYPE_CHECKING:
-    from xorl_client._transport import Endpoint, Transport
+    from xorl_client._transport import Transport
 
 __all__ = ["TrainingCore"]
 
@@ -39,22 +54,15 @@ logger = logging.getLogger("xorl_client")
 
 T = TypeVar("T")
 
-# seq_ids are unique per process, not per client: two clients of one session (or several
-# sessions, whose seq_ids compete on the server's single queue) then never collide, and the
-# server's "lowest seq_id first" matches call order across all of them.
-_seq_ids = itertools.count(1)
-_seq_lock = threading.Lock()
-
 
 @dataclass(frozen=True)
 class _Slot:
-    """A call's place in line: its ticket, its seq_ids and its "done" marker.
+    """A call's place in line: its ticket and its "done" marker.
 
     ``earlier`` (barriers only) holds the markers of every call taken before it.
     """
 
     ticket: Ticket
-    seq_ids: list[int]
     done: concurrent.futures.Future[None]
     earlier: list[concurrent.futures.Future[None]]
 
@@ -77,14 +85,26 @@ class TrainingCore:
         self.base_model = base_model
         self.is_lora = is_lora
         self.lora_rank = lora_rank
-        self._on_queue_state = on_queue_state
+        self._pid = os.getpid()
+        self._lock = threading.RLock()  # ticket + epoch place, taken together
         self._sequencer = SubmissionSequencer()
         # "done" markers of this client's calls that have not finished, by ticket
         self._pending: dict[Ticket, concurrent.futures.Future[None]] = {}
+        self._ledger = EpochLedger(enabled=transport.config.exactly_once)
+        self._submitter = Submitter(transport, on_queue_state)
+        self._settler = Settler(
+            self._submitter,
+            self._ledger,
+            self._sequencer,
+            model_id=model_id,
+            settle_timeout=transport.config.settle_timeout,
+        )
         self._tokenizer: Any = None
 
     def __repr__(self) -> str:
         return f"TrainingClient(model_id={self.model_id!r}, base_model={self.base_model!r})"
+
+    # -- forward / forward_backward -------------------------------------------------------
 
     def _run_batch(
         self,
@@ -94,9 +114,12 @@ class TrainingCore:
         loss_fn_params: dict[str, Any] | None,
         loss_fn_config: dict[str, Any] | None,
     ) -> APIFuture[ForwardBackwardOutput]:
+        self._check_process()
         datums = coerce_batch(data)
-        loss_name = resolve_loss_fn(loss_fn)
+        loss_name = check_loss_fn(resolve_loss_fn(loss_fn), operation)
         params = resolve_loss_fn_params(loss_fn_params, loss_fn_config)
+        if params is not None:
+            check_finite_tree(params, "loss_fn_params")
         validate_batch(datums, loss_name)
         config = self._transport.config
         chunks = split_batch(
@@ -114,60 +137,293 @@ class TrainingCore:
             requests.append(
                 request_model(operation, {"model_id": self.model_id, input_key: datum_input})
             )
-        slot = self._take(len(chunks))
-        for request, seq_id in zip(requests, slot.seq_ids, strict=True):
-            request.seq_id = seq_id
-        endpoint = endpoint_for(operation)
+        sizes = [len(c) for c in chunks]
         deadline = self._transport.deadline()
+        if operation == "forward":
+            slot = self._take()
+            return self._launch(operation, slot, self._forward(slot, requests, sizes, deadline))
+        with self._lock:
+            slot = self._take()
+            held = self._ledger.add_forward_backward(requests, sizes)
+        return self._launch(operation, slot, self._forward_backward(slot, held, deadline))
 
-        async def run() -> ForwardBackwardOutput:
-            request_ids: list[str] = []
-            async with self._sequencer.slot(slot.ticket):
-                for index, request in enumerate(requests):
-                    try:
-                        request_ids.append(
-                            await self._submit(endpoint, operation, request, deadline)
-                        )
-                    except XorlError as exc:
-                        if index and operation == "forward_backward":
-                            exc.add_note(
-                                f"{index} of {len(chunks)} chunks of this batch were already "
-                                "accepted and their gradients will accumulate; call "
-                                "abort_gradient_epoch() before replaying the batch."
-                            )
-                        raise
-            polls = [
-                asyncio.ensure_future(self._wait(rid, operation, deadline)) for rid in request_ids
-            ]
+    async def _forward_backward(
+        self, slot: _Slot, held: HeldCall, deadline: float | None
+    ) -> ForwardBackwardOutput:
+        settler = self._settler
+        async with self._turn(slot):
+            epoch = held.epoch
+            await settler.before_send("forward_backward", deadline)
+            if epoch.state is EpochState.VOID:
+                raise verdicts.epoch_aborted(
+                    "forward_backward",
+                    epoch,
+                    why=f"an earlier call of the epoch failed ({_why(epoch.reason)})",
+                    outcome=Outcome.NOT_SENT,
+                    server_step=epoch.server_step,
+                    held=held,
+                )
             try:
-                parsed = await asyncio.gather(*polls)
-            except BaseException:
-                for poll in polls:  # one chunk failed: stop waiting for the others
-                    poll.cancel()
-                raise
-            outputs = [ForwardBackwardOutput.from_wire(wire_dict(p)) for p in parsed]
-            if len(outputs) == 1:
-                return outputs[0]
-            return merge_outputs(outputs, [len(c) for c in chunks])
+                await settler.send_attempt(held, deadline)
+            except XorlError as exc:
+                if not self._ledger.enabled:
+                    raise
+                await self._repair_forward_backward(held, exc, deadline)
+        return await asyncio.shield(settler.output_of(held))
 
-        return self._launch(operation, slot, run())
+    async def _repair_forward_backward(
+        self, held: HeldCall, error: XorlError, deadline: float | None
+    ) -> None:
+        """``held`` s submission failed: replay its epoch if the server may hold part of it
+        and time is left; otherwise give the epoch up (and discard it on the server)."""
+        settler, ledger, epoch = self._settler, self._ledger, held.epoch
+        if error.outcome is not Outcome.UNKNOWN:
+            # Its own failure says what went wrong (its class is kept); the epoch is lost.
+            ledger.void(epoch, error)
+            await settler.settle_now("forward_backward", deadline)
+            error.add_note(verdicts.epoch_void_note(epoch))
+            raise error
+        cause: XorlError = error
+        if settler.time_left(deadline):
+            ledger.owes_abort = True
+            ledger.flag()
+            try:
+                await settler.reconcile("forward_backward", deadline)
+            except SessionStateError:
+                raise  # the session itself is not what this client built: that is the news
+            except XorlError as repair:
+                cause = repair
+            else:
+                if epoch.state is EpochState.OPEN and held.attempt is not None:
+                    return  # replayed: the attempt that counts is in place
+                cause = epoch.reason or error
+        ledger.void(epoch, cause)
+        await settler.settle_now("forward_backward", deadline)
+        raise verdicts.epoch_aborted(
+            "forward_backward",
+            epoch,
+            why=f"its outcome was unknown and could not be repaired in time "
+            f"({verdicts.summary(cause)})",
+            outcome=Outcome.FAILED,
+            server_step=epoch.server_step,
+            held=held,
+        ) from cause
 
-    def _sequenced(
-        self, operation: str, body: dict[str, Any], convert: Callable[[Any], T]
-    ) -> APIFuture[T]:
-        """One seq_id operation: submit in call order, then poll concurrently."""
-        request = request_model(operation, body)
-        slot = self._take(1)
-        request.seq_id = slot.seq_ids[0]
-        endpoint = endpoint_for(operation)
+    async def _forward(
+        self, slot: _Slot, requests: list[Any], sizes: list[int], deadline: float | None
+    ) -> ForwardBackwardOutput:
+        from xorl_client.chunking import merge_outputs
+
+        async with self._turn(slot):
+            await self._settler.before_send("forward", deadline)
+            ids = []
+            for request in requests:
+                while True:
+                    try:
+                        ids.append(await self._submitter.submit("forward", request, deadline))
+                        break
+                    except XorlError as exc:
+                        # A forward changes nothing on the server: one in doubt is resent.
+                        if exc.outcome is not Outcome.UNKNOWN or not self._settler.time_left(
+                            deadline
+                        ):
+                            raise
+        parsed = await asyncio.gather(
+            *(self._submitter.poll(rid, "forward", deadline) for rid in ids)
+        )
+        outputs = [ForwardBackwardOutput.from_wire(wire_dict(p)) for p in parsed]
+        return outputs[0] if len(outputs) == 1 else merge_outputs(outputs, sizes)
+
+    # -- optim_step -------------------------------------------------------------------------
+
+    def _optim_step(self, body: dict[str, Any]) -> APIFuture[OptimStepOutput]:
+        self._check_process()
+        request = request_model("optim_step", body)
         deadline = self._transport.deadline()
+        with self._lock:
+            slot = self._take()
+            step = self._ledger.close_with_step(request)
+        return self._launch("optim_step", slot, self._run_step(slot, step, deadline))
+
+    async def _run_step(
+        self, slot: _Slot, step: StepCall, deadline: float | None
+    ) -> OptimStepOutput:
+        step.done = asyncio.get_running_loop().create_future()
+        try:
+            async with self._turn(slot):
+                early = await self._send_step(step, deadline)
+            if early is not None:
+                return early
+            return await self._step_result(step, deadline)
+        finally:
+            if not step.done.done():
+                step.done.set_result(None)
+
+    async def _send_step(self, step: StepCall, deadline: float | None) -> OptimStepOutput | None:
+        """Phase 1 of ``step``; an output if its fate was settled without a poll."""
+        settler, ledger, epoch = self._settler, self._ledger, step.epoch
+        await settler.before_send("optim_step", deadline)
+        previous, ledger.last_step = ledger.last_step, step
+        if ledger.enabled and previous is not None and previous.done is not None:
+            # One step in flight at a time: the server's state after it must be known first.
+            await settler.hold(asyncio.shield(previous.done), "optim_step", deadline)
+        while True:
+            if epoch.state is EpochState.VOID:
+                raise verdicts.epoch_aborted(
+                    "optim_step",
+                    epoch,
+                    why=f"a forward_backward of its epoch failed ({_why(epoch.reason)})",
+                    outcome=Outcome.NOT_SENT,
+                    server_step=epoch.server_step,
+                )
+            step.before = ledger.known_step
+            try:
+                request_id = await self._submitter.submit("optim_step", step.request, deadline)
+            except XorlError as exc:
+                if not ledger.enabled:
+                    raise
+                if exc.outcome is not Outcome.UNKNOWN:
+                    ledger.void(epoch, exc)
+                    await settler.settle_now("optim_step", deadline)
+                    raise verdicts.epoch_aborted(
+                        "optim_step",
+                        epoch,
+                        why=f"it was not applied ({verdicts.summary(exc)})",
+                        outcome=exc.outcome or Outcome.FAILED,
+                        server_step=epoch.server_step,
+                    ) from exc
+                step.retry = settler.time_left(deadline)
+                verdict = await settler.decide(step, "optim_step", deadline)
+                replayed = epoch.state is EpochState.OPEN
+                if verdict.fate is Fate.NOT_APPLIED and step.retry and replayed:
+                    step.verdict = None
+                    continue  # the epoch was replayed: send the step again
+                return self._judge(step, verdict, exc)
+            epoch.state = EpochState.STEPPING
+            step.task = self._submitter.track(self._poll_step(step, request_id, deadline))
+            return None
+
+    async def _poll_step(self, step: StepCall, request_id: str, deadline: float | None) -> Any:
+        try:
+            parsed = await self._submitter.poll(request_id, "optim_step", deadline)
+        except XorlError as exc:
+            if self._ledger.enabled:
+                if outcome_of_failure(exc) is Outcome.UNKNOWN:
+                    self._settler.doubt(step)
+                else:
+                    self._ledger.void(step.epoch, exc)
+            raise
+        if self._ledger.enabled:
+            self._ledger.settle(step.epoch, OptimStepOutput.from_wire(wire_dict(parsed)).step)
+        return parsed
+
+    async def _step_result(self, step: StepCall, deadline: float | None) -> OptimStepOutput:
+        assert step.task is not None
+        epoch, ledger = step.epoch, self._ledger
+        try:
+            parsed = await asyncio.shield(step.task)
+        except XorlError as exc:
+            if not ledger.enabled:
+                raise
+            if outcome_of_failure(exc) is not Outcome.UNKNOWN:
+                raise verdicts.epoch_aborted(
+                    "optim_step",
+                    epoch,
+                    why=f"it failed on the server ({verdicts.summary(exc)})",
+                    outcome=Outcome.FAILED,
+                    server_step=None,
+                ) from exc
+            verdict = await self._settler.decide_later(step, "optim_step", deadline)
+            return self._judge(step, verdict, exc)
+        out = OptimStepOutput.from_wire(wire_dict(parsed))
+        if ledger.enabled:
+            await self._check_step(step, out)
+        return out
+
+    async def _check_step(self, step: StepCall, out: OptimStepOutput) -> None:
+        """An applied step must have used its whole epoch and advanced the counter by one."""
+        failed = []
+        for held in step.epoch.calls:
+            task = held.attempt.task if held.attempt is not None else None
+            if task is not None and not task.done():
+                await asyncio.wait({task})  # it ran before the step; its answer is on the way
+            if held.failure is not None and not await self._ran_after_all(held):
+                failed.append(held)
+        expected = None if step.before is None else step.before + 1
+        jumped = expected is not None and out.step is not None and out.step != expected
+        if failed or jumped:
+            raise verdicts.step_integrity(
+                step.epoch, step=out.step, expected=expected, failed=failed
+            )
+
+    async def _ran_after_all(self, held: HeldCall) -> bool:
+        """Whether a call whose result was lost (not failed) did run: ask for it again."""
+        error, attempt = held.failure, held.attempt
+        if error is None or attempt is None or outcome_of_failure(error) is not Outcome.UNKNOWN:
+            return False
+        deadline = self._transport.policy.deadline_after(self._transport.config.settle_timeout)
+        try:
+            for request_id in attempt.request_ids:
+                await self._submitter.poll(request_id, "forward_backward", deadline)
+        except XorlError:
+            return False
+        held.failure = None
+        return True
+
+    def _judge(self, step: StepCall, verdict: Any, cause: XorlError) -> OptimStepOutput:
+        """The user's answer for a step whose result was lost, from the abort's counter."""
+        epoch = step.epoch
+        if verdict.fate is Fate.APPLIED:
+            return OptimStepOutput(
+                metrics={"step": verdict.server_step},
+                info={"result_lost": "applied, proven by the server's step counter"},
+            )
+        if verdict.fate is Fate.NOT_APPLIED:
+            raise verdicts.epoch_aborted(
+                "optim_step",
+                epoch,
+                why=f"it was not applied ({verdicts.summary(cause)})",
+                outcome=Outcome.FAILED,
+                server_step=verdict.server_step,
+            ) from cause
+        if verdict.fate is Fate.DIVERGED and self._ledger.diverged is not None:
+            raise self._ledger.diverged from cause
+        raise verdicts.step_unknown(
+            epoch,
+            before=step.before,
+            server_step=verdict.server_step,
+            cause=verdict.cause or cause,
+        ) from cause
+
+    # -- abort_gradient_epoch -----------------------------------------------------------------
+
+    def _abort_epoch(self, convert: Callable[[Any], T]) -> APIFuture[T]:
+        """A user's abort: it ends the current epoch and accepts the server's state."""
+        self._check_process()
+        request = request_model("abort_gradient_epoch", {"model_id": self.model_id})
+        deadline = self._transport.deadline()
+        with self._lock:
+            slot = self._take()
+            epoch = self._ledger.end_current()
 
         async def run() -> T:
-            async with self._sequencer.slot(slot.ticket):
-                request_id = await self._submit(endpoint, operation, request, deadline)
-            return convert(await self._wait(request_id, operation, deadline))
+            async with self._turn(slot):
+                await self._settler.before_send("abort_gradient_epoch", deadline, accept_state=True)
+                request_id = await self._submitter.submit(
+                    "abort_gradient_epoch", request, deadline, idempotent=True
+                )
+                parsed = await self._submitter.poll(request_id, "abort_gradient_epoch", deadline)
+                ledger = self._ledger
+                ledger.close(epoch)
+                step = wire_dict(parsed).get("step")
+                if isinstance(step, int) and ledger.unsettled_step is None:
+                    ledger.known_step = step
+                ledger.diverged = None
+                return convert(parsed)
 
-        return self._launch(operation, slot, run())
+        return self._launch("abort_gradient_epoch", slot, run())
+
+    # -- barriers -----------------------------------------------------------------------------
 
     def _barrier(
         self,
@@ -177,18 +433,28 @@ class TrainingCore:
         *,
         asynchronous: bool = True,
     ) -> APIFuture[T]:
-        """An operation the server schedules without seq_id: run it alone, in call order."""
+        """An operation the server schedules without seq_id: run it alone, in call order.
+
+        It sends no gradient-bearing request, so it does not wait for an owed abort; but it
+        waits for every earlier call, and so for the fate of an ``optim_step`` in doubt.
+        """
+        self._check_process()
         request = request_model(operation, body)
-        slot = self._take(0, barrier=True)
+        loads = operation == "load_weights"
+        with self._lock:
+            slot = self._take(barrier=True)
+            if loads:  # the checkpoint replaces whatever the current epoch accumulated
+                self._ledger.end_current()
         endpoint = endpoint_for(operation)
         deadline = self._transport.deadline()
 
         async def run() -> T:
-            async with self._sequencer.slot(slot.ticket):
+            async with self._turn(slot):
                 if slot.earlier:
-                    await asyncio.gather(
+                    earlier = asyncio.gather(
                         *(asyncio.wrap_future(f) for f in slot.earlier), return_exceptions=True
                     )
+                    await self._settler.hold(earlier, operation, deadline)
                 if not asynchronous:
                     parsed = await self._transport.call(
                         endpoint,
@@ -198,27 +464,46 @@ class TrainingCore:
                         body=request,
                     )
                     return convert(parsed)
-                request_id = await self._submit(endpoint, operation, request, deadline)
-                parsed = await self._wait(
+                request_id = await self._submitter.submit(operation, request, deadline)
+                parsed = await self._submitter.poll(
                     request_id, operation, deadline, treat_404_as_done=operation == "unload_model"
                 )
+                if loads:
+                    self._ledger.reset()
                 return convert(parsed)
 
         return self._launch(operation, slot, run())
 
-    def _take(self, n_seq_ids: int, *, barrier: bool = False) -> _Slot:
-        """Reserve a submission ticket and seq_ids, in call order, under one lock.
+    # -- tickets and turns --------------------------------------------------------------------
+
+    def _check_process(self) -> None:
+        """Refuse use in a forked child (before touching any lock the fork may have copied
+        while held): its turns would wait for tickets that belong to the parent."""
+        if os.getpid() != self._pid:
+            raise ClientForkedError(
+                f"{self!r} was created in process {self._pid} and cannot be used in its forked "
+                f"child {os.getpid()}: its call order and gradient epoch belong to the parent. "
+                "Create a new ServiceClient (and training session) in the child."
+            )
+
+    def _take(self, *, barrier: bool = False) -> _Slot:
+        """Reserve a submission ticket, in call order.
 
         Every call also registers a "done" marker at this moment, so a barrier taken later
         sees every earlier call, even one whose caller thread has not launched it yet.
         """
+        self._check_process()
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
-        with _seq_lock:
+        with self._lock:
             ticket = self._sequencer.take()
-            seq_ids = [next(_seq_ids) for _ in range(n_seq_ids)]
             earlier = list(self._pending.values()) if barrier else []
             self._pending[ticket] = done
-        return _Slot(ticket, seq_ids, done, earlier)
+        return _Slot(ticket, done, earlier)
+
+    @asynccontextmanager
+    async def _turn(self, slot: _Slot) -> AsyncIterator[None]:
+        async with self._sequencer.slot(slot.ticket):
+            yield
 
     def _launch(self, operation: str, slot: _Slot, coro: Coroutine[Any, Any, T]) -> APIFuture[T]:
         cf = _runtime.run_coroutine(coro)
@@ -227,34 +512,10 @@ class TrainingCore:
         return APIFuture(cf, operation=operation)
 
     def _finish(self, slot: _Slot) -> None:
-        with _seq_lock:
+        with self._lock:
             self._pending.pop(slot.ticket, None)
         slot.done.set_result(None)
 
-    async def _submit(
-        self, endpoint: Endpoint, operation: str, request: Any, deadline: float | None
-    ) -> str:
-        handle = await self._transport.call(
-            endpoint, operation=operation, idempotent=False, deadline=deadline, body=request
-        )
-        return str(handle.request_id)
 
-    async def _wait(
-        self,
-        request_id: str,
-        operation: str,
-        deadline: float | None,
-        *,
-        treat_404_as_done: bool = False,
-    ) -> Any:
-        from xorl_openapi.api.futures import retrieve_future
-
-        return await wait_for_future(
-            self._transport,
-            request_id,
-            operation=operation,
-            deadline=deadline,
-            retrieve_endpoint=retrieve_future,
-            on_queue_state=self._on_queue_state,
-            treat_404_as_done=treat_404_as_done,
-        )
+def _why(error: BaseException | None) -> str:
+    return verdicts.summary(error) if error is not None else "see that call's error"
