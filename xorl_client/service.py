@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from . import _runtime
+from ._checks import check_int
 from ._config import ClientConfig
 from ._polling import QueueStateEvent, wait_for_future
 from ._transport import Transport
@@ -143,9 +144,9 @@ class ServiceClient:
                 ``weight_decay``, ``betas``, ``eps``, ``type``).
         """
         model_id = validate_model_id(model_id or f"lora-{uuid.uuid4().hex[:12]}")
-        lora_config: dict[str, Any] = {"lora_rank": rank}
-        if alpha is not None:
-            lora_config["lora_alpha"] = alpha
+        lora_config: dict[str, Any] = {"lora_rank": check_int("rank", rank, minimum=1)}
+        if alpha is not None:  # the server's lora_alpha is an int
+            lora_config["lora_alpha"] = check_int("alpha", alpha, minimum=1)
         body: dict[str, Any] = {
             "model_id": model_id,
             "base_model": base_model,

@@ -117,6 +117,12 @@ def per_prompt_params(params: Any, count: int) -> list[SamplingParams]:
 def _prompt_field(prompt: Any) -> tuple[str, str | list[int]]:
     """``("text", str)`` or ``("input_ids", ids)``, validated."""
     if isinstance(prompt, str):
+        if not prompt:  # like an empty token list: there is nothing to continue
+            raise DataValidationError(
+                "the prompt text is empty; give at least one character (or token id)",
+                field="prompt",
+                rule="prompt is not empty",
+            )
         return "text", prompt
     try:
         ids = token_ids_of(prompt, "prompt")
