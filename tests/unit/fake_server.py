@@ -8,7 +8,8 @@ It also keeps the gradient bookkeeping of a real engine, executing each accepted
 once (the SDK sends in seq_id order): ``forward_backward`` adds its batch to ``accumulated``,
 ``optim_step`` moves the accumulated batches into ``applied`` and counts ``step``,
 ``abort_gradient_epoch`` clears them. ``lose`` / ``drop`` make the n-th submission of an
-operation fail on the wire after / before it was executed.
+operation fail on the wire after / before it was executed; ``fail`` makes it fail inside its
+future (accepted, never executed).
 """
 
 from __future__ import annotations
@@ -65,14 +66,18 @@ class FakeXorl:
     step: int = 0
     lose: dict[str, set[int]] = field(default_factory=dict)
     drop: dict[str, set[int]] = field(default_factory=dict)
+    fail: dict[str, set[int]] = field(default_factory=dict)  # accepted, then failed inside
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _pending_polls: dict[str, int] = field(default_factory=dict)
     _ops: dict[str, Submission] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
 
-    def execute(self, sub: Submission) -> None:
+    def execute(self, sub: Submission, nth: int = 0) -> None:
         """The engine's effect of an accepted submission (done at once, in arrival order)."""
         op = sub.operation
+        if nth in self.fail.get(op, ()):
+            sub.result = {"error": f"500: Engine error: {op} failed", "category": "server"}
+            return
         if op not in self.failures:
             if op == "forward_backward":
                 self.accumulated.append(batch_key(sub.body))
@@ -171,7 +176,7 @@ class FakeXorl:
             self.events.append(f"submit:{op}")
             self._ops[rid] = sub
             self._pending_polls[rid] = self.try_again_polls
-            self.execute(sub)
+            self.execute(sub, nth)
             if nth in self.lose.get(op, ()):
                 self.events.append(f"lost:{op}")
                 raise httpx.ReadError(

@@ -10,6 +10,7 @@ import pytest
 import xorl_client as xc
 
 from .fake_server import FakeXorl, make_training_client
+from .test_training_client import gate
 
 
 def datum(first: int) -> xc.Datum:
@@ -141,6 +142,38 @@ def test_a_gateway_429_after_forwarding_is_not_resent_and_is_repaired() -> None:
     tc = make_training_client(server)
     assert pipelined_step(tc, 1)[1] == 1
     assert server.applied == [[(1,), (11,)]]
+
+
+def test_a_batch_failing_after_its_step_was_queued_makes_the_step_a_typed_integrity_error() -> None:
+    server = FakeXorl(try_again_polls=0)
+    original = server.handler
+    gates = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        answer = await original(request)
+        if request.url.path.endswith("/optim_step") and gates:
+            gates[0].set()
+        return answer
+
+    server.handler = handler  # type: ignore[method-assign]
+    tc = make_training_client(server)
+    pipelined_step(tc, 1)
+    server.fail["forward_backward"] = {4}  # accepted, then the engine fails it
+    # the batches' results come only once the step is queued (as on a busy server)
+    gates.append(gate(server, "result:forward_backward"))
+    fb1 = tc.forward_backward([datum(100)])
+    fb2 = tc.forward_backward([datum(110)])
+    op = tc.optim_step()
+    with pytest.raises(xc.StepIntegrityError) as info:
+        op.result(timeout=30)
+    err = info.value
+    assert err.outcome is xc.Outcome.APPLIED and err.step == 2 and err.expected_step == 2
+    assert "forward_backward #2" in str(err) and "load the last checkpoint" in str(err)
+    assert server.applied[-1] == [(100,)]  # what the server did: the step used half the epoch
+    fb1.result(timeout=30)
+    with pytest.raises(xc.RequestFailedError):
+        fb2.result(timeout=30)
+    assert pipelined_step(tc, 200)[1] == 3  # the client goes on from the server's count
 
 
 def test_a_reset_session_fails_every_call_until_the_state_is_accepted() -> None:

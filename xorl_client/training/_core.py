@@ -22,7 +22,6 @@ import asyncio
 import concurrent.futures
 import logging
 import os
-import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,9 +37,10 @@ from xorl_client.futures import APIFuture
 from xorl_client.loss_names import check_loss_fn
 from xorl_client.tinker_compat import coerce_batch, resolve_loss_fn, resolve_loss_fn_params
 from xorl_client.training import _verdicts as verdicts
-from xorl_client.training._settle import Settler, outcome_of_failure
+from xorl_client.training._settle import Settler
+from xorl_client.training._step import StepRunner
 from xorl_client.training._submit import Submitter
-from xorl_client.training.epoch import EpochLedger, EpochState, Fate, HeldCall, StepCall
+from xorl_client.training.epoch import EpochLedger, EpochState, HeldCall, StepCall
 from xorl_client.training.wire import endpoint_for, request_model, wire_dict
 from xorl_client.types import ForwardBackwardOutput, OptimStepOutput
 from xorl_client.validation import validate_batch
@@ -86,11 +86,11 @@ class TrainingCore:
         self.is_lora = is_lora
         self.lora_rank = lora_rank
         self._pid = os.getpid()
-        self._lock = threading.RLock()  # ticket + epoch place, taken together
         self._sequencer = SubmissionSequencer()
         # "done" markers of this client's calls that have not finished, by ticket
         self._pending: dict[Ticket, concurrent.futures.Future[None]] = {}
         self._ledger = EpochLedger(enabled=transport.config.exactly_once)
+        self._lock = self._ledger.lock  # a ticket and an epoch place are taken together
         self._submitter = Submitter(transport, on_queue_state)
         self._settler = Settler(
             self._submitter,
@@ -99,6 +99,7 @@ class TrainingCore:
             model_id=model_id,
             settle_timeout=transport.config.settle_timeout,
         )
+        self._steps = StepRunner(self._settler, transport)
         self._tokenizer: Any = None
 
     def __repr__(self) -> str:
@@ -153,12 +154,16 @@ class TrainingCore:
         settler = self._settler
         async with self._turn(slot):
             epoch = held.epoch
-            await settler.before_send("forward_backward", deadline)
+            try:
+                await settler.before_send("forward_backward", deadline)
+            except XorlError as exc:
+                settler.give_up(epoch, exc)
+                raise
             if epoch.state is EpochState.VOID:
                 raise verdicts.epoch_aborted(
                     "forward_backward",
                     epoch,
-                    why=f"an earlier call of the epoch failed ({_why(epoch.reason)})",
+                    why=f"an earlier call of the epoch failed ({verdicts.reason_of(epoch)})",
                     outcome=Outcome.NOT_SENT,
                     server_step=epoch.server_step,
                     held=held,
@@ -251,149 +256,13 @@ class TrainingCore:
         step.done = asyncio.get_running_loop().create_future()
         try:
             async with self._turn(slot):
-                early = await self._send_step(step, deadline)
+                early = await self._steps.send(step, deadline)
             if early is not None:
                 return early
-            return await self._step_result(step, deadline)
+            return await self._steps.result(step, deadline)
         finally:
             if not step.done.done():
                 step.done.set_result(None)
-
-    async def _send_step(self, step: StepCall, deadline: float | None) -> OptimStepOutput | None:
-        """Phase 1 of ``step``; an output if its fate was settled without a poll."""
-        settler, ledger, epoch = self._settler, self._ledger, step.epoch
-        await settler.before_send("optim_step", deadline)
-        previous, ledger.last_step = ledger.last_step, step
-        if ledger.enabled and previous is not None and previous.done is not None:
-            # One step in flight at a time: the server's state after it must be known first.
-            await settler.hold(asyncio.shield(previous.done), "optim_step", deadline)
-        while True:
-            if epoch.state is EpochState.VOID:
-                raise verdicts.epoch_aborted(
-                    "optim_step",
-                    epoch,
-                    why=f"a forward_backward of its epoch failed ({_why(epoch.reason)})",
-                    outcome=Outcome.NOT_SENT,
-                    server_step=epoch.server_step,
-                )
-            step.before = ledger.known_step
-            try:
-                request_id = await self._submitter.submit("optim_step", step.request, deadline)
-            except XorlError as exc:
-                if not ledger.enabled:
-                    raise
-                if exc.outcome is not Outcome.UNKNOWN:
-                    ledger.void(epoch, exc)
-                    await settler.settle_now("optim_step", deadline)
-                    raise verdicts.epoch_aborted(
-                        "optim_step",
-                        epoch,
-                        why=f"it was not applied ({verdicts.summary(exc)})",
-                        outcome=exc.outcome or Outcome.FAILED,
-                        server_step=epoch.server_step,
-                    ) from exc
-                step.retry = settler.time_left(deadline)
-                verdict = await settler.decide(step, "optim_step", deadline)
-                replayed = epoch.state is EpochState.OPEN
-                if verdict.fate is Fate.NOT_APPLIED and step.retry and replayed:
-                    step.verdict = None
-                    continue  # the epoch was replayed: send the step again
-                return self._judge(step, verdict, exc)
-            epoch.state = EpochState.STEPPING
-            step.task = self._submitter.track(self._poll_step(step, request_id, deadline))
-            return None
-
-    async def _poll_step(self, step: StepCall, request_id: str, deadline: float | None) -> Any:
-        try:
-            parsed = await self._submitter.poll(request_id, "optim_step", deadline)
-        except XorlError as exc:
-            if self._ledger.enabled:
-                if outcome_of_failure(exc) is Outcome.UNKNOWN:
-                    self._settler.doubt(step)
-                else:
-                    self._ledger.void(step.epoch, exc)
-            raise
-        if self._ledger.enabled:
-            self._ledger.settle(step.epoch, OptimStepOutput.from_wire(wire_dict(parsed)).step)
-        return parsed
-
-    async def _step_result(self, step: StepCall, deadline: float | None) -> OptimStepOutput:
-        assert step.task is not None
-        epoch, ledger = step.epoch, self._ledger
-        try:
-            parsed = await asyncio.shield(step.task)
-        except XorlError as exc:
-            if not ledger.enabled:
-                raise
-            if outcome_of_failure(exc) is not Outcome.UNKNOWN:
-                raise verdicts.epoch_aborted(
-                    "optim_step",
-                    epoch,
-                    why=f"it failed on the server ({verdicts.summary(exc)})",
-                    outcome=Outcome.FAILED,
-                    server_step=None,
-                ) from exc
-            verdict = await self._settler.decide_later(step, "optim_step", deadline)
-            return self._judge(step, verdict, exc)
-        out = OptimStepOutput.from_wire(wire_dict(parsed))
-        if ledger.enabled:
-            await self._check_step(step, out)
-        return out
-
-    async def _check_step(self, step: StepCall, out: OptimStepOutput) -> None:
-        """An applied step must have used its whole epoch and advanced the counter by one."""
-        failed = []
-        for held in step.epoch.calls:
-            task = held.attempt.task if held.attempt is not None else None
-            if task is not None and not task.done():
-                await asyncio.wait({task})  # it ran before the step; its answer is on the way
-            if held.failure is not None and not await self._ran_after_all(held):
-                failed.append(held)
-        expected = None if step.before is None else step.before + 1
-        jumped = expected is not None and out.step is not None and out.step != expected
-        if failed or jumped:
-            raise verdicts.step_integrity(
-                step.epoch, step=out.step, expected=expected, failed=failed
-            )
-
-    async def _ran_after_all(self, held: HeldCall) -> bool:
-        """Whether a call whose result was lost (not failed) did run: ask for it again."""
-        error, attempt = held.failure, held.attempt
-        if error is None or attempt is None or outcome_of_failure(error) is not Outcome.UNKNOWN:
-            return False
-        deadline = self._transport.policy.deadline_after(self._transport.config.settle_timeout)
-        try:
-            for request_id in attempt.request_ids:
-                await self._submitter.poll(request_id, "forward_backward", deadline)
-        except XorlError:
-            return False
-        held.failure = None
-        return True
-
-    def _judge(self, step: StepCall, verdict: Any, cause: XorlError) -> OptimStepOutput:
-        """The user's answer for a step whose result was lost, from the abort's counter."""
-        epoch = step.epoch
-        if verdict.fate is Fate.APPLIED:
-            return OptimStepOutput(
-                metrics={"step": verdict.server_step},
-                info={"result_lost": "applied, proven by the server's step counter"},
-            )
-        if verdict.fate is Fate.NOT_APPLIED:
-            raise verdicts.epoch_aborted(
-                "optim_step",
-                epoch,
-                why=f"it was not applied ({verdicts.summary(cause)})",
-                outcome=Outcome.FAILED,
-                server_step=verdict.server_step,
-            ) from cause
-        if verdict.fate is Fate.DIVERGED and self._ledger.diverged is not None:
-            raise self._ledger.diverged from cause
-        raise verdicts.step_unknown(
-            epoch,
-            before=step.before,
-            server_step=verdict.server_step,
-            cause=verdict.cause or cause,
-        ) from cause
 
     # -- abort_gradient_epoch -----------------------------------------------------------------
 
@@ -515,7 +384,3 @@ class TrainingCore:
         with self._lock:
             self._pending.pop(slot.ticket, None)
         slot.done.set_result(None)
-
-
-def _why(error: BaseException | None) -> str:
-    return verdicts.summary(error) if error is not None else "see that call's error"

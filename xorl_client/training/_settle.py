@@ -37,6 +37,7 @@ from xorl_client.errors import (
 from xorl_client.training import _verdicts as verdicts
 from xorl_client.training.epoch import (
     Attempt,
+    Epoch,
     EpochLedger,
     EpochState,
     Fate,
@@ -219,22 +220,26 @@ class Settler:
             raise self._forward_backward_failed(held, error)
 
     def _forward_backward_failed(self, held: HeldCall, error: BaseException) -> BaseException:
+        """The error a call whose counted attempt failed raises (see docs/reliability.md)."""
         epoch = held.epoch
         if not self.ledger.enabled or not isinstance(error, XorlError):
             return error
-        if epoch.state is EpochState.VOID:
+        if epoch.state is not EpochState.VOID:
+            error.add_note(
+                "The optim_step of this gradient epoch had already been queued behind it; that "
+                "step's result says whether it was applied to the rest of the epoch."
+            )
+            return error
+        if outcome_of_failure(error) is Outcome.UNKNOWN:  # in doubt, and then discarded
             return verdicts.epoch_aborted(
                 "forward_backward",
                 epoch,
-                why=f"its result failed ({verdicts.summary(error)})",
+                why=f"its result was lost ({verdicts.summary(error)})",
                 outcome=Outcome.FAILED,
                 server_step=epoch.server_step,
                 held=held,
             )
-        error.add_note(
-            "The optim_step of this gradient epoch had already been queued behind it; that "
-            "step's result says whether it was applied to the rest of the epoch."
-        )
+        error.add_note(verdicts.epoch_void_note(epoch))
         return error
 
     # -- the repair -----------------------------------------------------------------------
@@ -254,6 +259,14 @@ class Settler:
             for held in ledger.replayable():
                 if held.epoch.state is EpochState.OPEN and not await self._replay(held, deadline):
                     break
+
+    def give_up(self, epoch: Epoch, error: XorlError) -> XorlError:
+        """A call of ``epoch`` could not be sent: the epoch cannot be completed as called, so
+        it is given up (the server may hold its earlier calls' gradients). Returns ``error``."""
+        if self.ledger.enabled and epoch.state is EpochState.OPEN:
+            self.ledger.void(epoch, error)
+            error.add_note(verdicts.epoch_void_note(epoch))
+        return error
 
     async def settle_now(self, operation: str, deadline: float | None) -> None:
         """Discard a given-up epoch on the server while the turn is ours, if it answers; if
@@ -296,9 +309,12 @@ class Settler:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read_counter(self, operation: str, server_step: int) -> None:
+        """Decide a step in doubt from the abort's counter; raise if the counter shows the
+        session is not what this client built (a reset, another client's step)."""
         ledger = self.ledger
         step, known = ledger.unsettled_step, ledger.known_step
         ledger.known_step = server_step
+        diverged = False
         if step is not None:
             ledger.unsettled_step = None
             fate = _fate(step.before, server_step)
@@ -309,12 +325,14 @@ class Settler:
                 ledger.owes_abort = False  # this very abort discarded it
             if fate is Fate.DIVERGED:
                 self._diverge(operation, step.before, server_step)
+                diverged = True
             assert step.verdict is not None
             if not step.verdict.done():
                 step.verdict.set_result(Verdict(fate, server_step))
         elif known is not None and server_step != known:
             self._diverge(operation, known, server_step)
-        if ledger.diverged is not None:
+            diverged = True
+        if diverged and ledger.diverged is not None:
             raise ledger.diverged
 
     def _diverge(self, operation: str, expected: int | None, server_step: int) -> None:

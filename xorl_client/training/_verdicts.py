@@ -19,6 +19,7 @@ __all__ = [
     "diverged",
     "epoch_aborted",
     "epoch_void_note",
+    "reason_of",
     "step_integrity",
     "step_unknown",
     "summary",
@@ -34,6 +35,11 @@ def summary(error: BaseException) -> str:
     """``TypeName: first line`` of an error, for quoting inside another message."""
     text = str(error).splitlines()[0] if str(error) else ""
     return f"{type(error).__name__}: {text[:400]}" if text else type(error).__name__
+
+
+def reason_of(epoch: Epoch) -> str:
+    """Why ``epoch`` was given up, for the messages of its later calls."""
+    return summary(epoch.reason) if epoch.reason is not None else "see that call's error"
 
 
 def _where(epoch: Epoch, held: HeldCall | None) -> str:

@@ -132,7 +132,9 @@ class EpochLedger:
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled
-        self.lock = threading.Lock()
+        # Taken by the client together with its submission ticket, and when an epoch is given
+        # up, so "the epoch a call joins" and "the order of calls" agree.
+        self.lock = threading.RLock()
         self._numbers = itertools.count(1)
         self.current = Epoch(next(self._numbers))
         self.live: list[Epoch] = [self.current]  # epochs not SETTLED / CLOSED
