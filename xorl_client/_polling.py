@@ -165,9 +165,8 @@ async def wait_for_future(
             category = _text(fields.get("category")) or "unknown"
             if _EXPIRED.match(error):
                 raise FutureExpiredError(request_id, operation=operation, detail=error)
-            raise RequestFailedError(
-                error, category=category, request_id=request_id, operation=operation
-            )
+            cls = with_outcome(RequestFailedError, RequestFailedError.outcome_for(error))
+            raise cls(error, category=category, request_id=request_id, operation=operation)
         if kind == "unknown":
             # The operation finished, but with a result this client cannot read.
             raise with_outcome(XorlError, Outcome.UNKNOWN)(

@@ -9,7 +9,6 @@ The tree::
     │   ├── MissingDependencyError  an optional extra is not installed
     │   └── ClientForkedError       a TrainingClient used in a forked child process
     ├── SentAndFailedError          outcome FAILED: it reached the server and took no effect
-    │   └── RequestFailedError      an accepted operation failed inside its future
     ├── OutcomeUnknownError         outcome UNKNOWN: it may or may not have taken effect
     │   ├── FutureExpiredError      the future is gone (1 h TTL or the session ended)
     │   ├── FutureCancelledError    the user cancelled the future
@@ -25,6 +24,7 @@ The tree::
     │   ├── UnprocessableEntityError 422 (the server's validation list is in ``.detail``)
     │   ├── RateLimitError          429
     │   └── InternalServerError     5xx
+    ├── RequestFailedError          an accepted operation failed inside its future
     ├── EpochAbortedError           nothing of a gradient epoch counts: replay it
     ├── SessionStateError           the session is not in the state this client built
     └── StepIntegrityError          an optim_step was applied, but not to the epoch called
@@ -33,7 +33,8 @@ The tree::
 ``outcome`` (an :class:`Outcome`) *and* as a class, so code can branch on either:
 ``except OutcomeUnknownError`` or ``if err.outcome is Outcome.UNKNOWN``. Classes whose outcome
 depends on the case (``APIConnectionError``, ``APITimeoutError``, every ``APIStatusError``,
-``EpochAbortedError``, ``SessionStateError``) are raised as one of their outcome variants,
+``EpochAbortedError``, ``SessionStateError``, ``RequestFailedError``) are raised as one of
+their outcome variants,
 e.g. ``APITimeoutError.Unknown``: a subclass of both ``APITimeoutError`` and
 ``OutcomeUnknownError`` (see :func:`with_outcome`), so ``except APITimeoutError`` still works.
 
@@ -235,8 +236,12 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     return _STATUS_CLASSES.get(status_code, APIStatusError)
 
 
-class RequestFailedError(SentAndFailedError):
+class RequestFailedError(XorlError):
     """An operation the server accepted failed while it ran.
+
+    Raised as ``RequestFailedError.Failed``, or as ``RequestFailedError.Unknown`` when the
+    failure is the server's own timeout (``"504: ... timeout after ..."``): the API server
+    stopped waiting, but its engine may still run the request.
 
     Attributes:
         category: the server's classification, ``"user"``, ``"server"`` or ``"unknown"``.
@@ -246,6 +251,8 @@ class RequestFailedError(SentAndFailedError):
         status_code: the HTTP-like status prefix of ``server_message`` (``409``), if any.
         operation: the SDK operation that failed (``"save_weights"``), if known.
     """
+
+    outcome = Outcome.FAILED
 
     def __init__(
         self,
@@ -264,6 +271,16 @@ class RequestFailedError(SentAndFailedError):
         rid = f" (request {request_id})" if request_id else ""
         super().__init__(f"{where}failed on the server [{category}]{rid}: {server_message}")
 
+    @staticmethod
+    def outcome_for(server_message: str) -> Outcome:
+        """``UNKNOWN`` for the server's timeouts (the engine may still run it), else ``FAILED``.
+
+        >>> RequestFailedError.outcome_for("504: Forward-backward timeout after 1800.0s").value
+        'unknown'
+        """
+        timed_out = _leading_status(server_message) == 504 or "timeout" in server_message.lower()
+        return Outcome.UNKNOWN if timed_out else Outcome.FAILED
+
 
 def _leading_status(message: str) -> int | None:
     head, sep, _ = message.partition(":")
@@ -276,9 +293,10 @@ class FutureExpiredError(OutcomeUnknownError):
     """The server no longer knows this future.
 
     Futures live for one hour after they are created and are deleted when their session
-    is unloaded, killed or cleaned up after being idle. Re-run the operation if its
-    result is still needed; for ``forward_backward`` call ``abort_gradient_epoch()`` first
-    so no gradient is accumulated twice.
+    is unloaded, killed or cleaned up after being idle (or lost in a server restart), so
+    whether the operation ran is unknown. The TrainingClient settles a lost
+    ``forward_backward`` / ``optim_step`` itself (``docs/reliability.md``); re-run other
+    operations if their result is still needed.
     """
 
     def __init__(self, request_id: str, *, operation: str | None = None, detail: str | None = None):
@@ -457,6 +475,7 @@ _VARIABLE_OUTCOME: tuple[type[XorlError], ...] = (
     APIStatusError,
     EpochAbortedError,
     SessionStateError,
+    RequestFailedError,
 )
 for _cls in _VARIABLE_OUTCOME:
     for _outcome in _SUFFIXES:

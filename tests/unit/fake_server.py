@@ -67,6 +67,7 @@ class FakeXorl:
     lose: dict[str, set[int]] = field(default_factory=dict)
     drop: dict[str, set[int]] = field(default_factory=dict)
     fail: dict[str, set[int]] = field(default_factory=dict)  # accepted, then failed inside
+    time_out: dict[str, set[int]] = field(default_factory=dict)  # executed, future timed out
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _pending_polls: dict[str, int] = field(default_factory=dict)
     _ops: dict[str, Submission] = field(default_factory=dict)
@@ -88,6 +89,8 @@ class FakeXorl:
             elif op == "abort_gradient_epoch":
                 self.accumulated = []
         sub.result = self.result_for(sub)
+        if nth in self.time_out.get(op, ()):  # the API side stopped waiting; the engine ran it
+            sub.result = {"error": f"504: {op} timeout after 120.0s", "category": "server"}
 
     def result_for(self, sub: Submission) -> dict[str, Any]:
         op = sub.operation

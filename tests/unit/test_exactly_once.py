@@ -76,6 +76,17 @@ def test_dropped_step_is_found_not_applied_and_sent_again_after_a_replay() -> No
     ]
 
 
+def test_a_step_the_server_timed_out_on_is_in_doubt_not_failed() -> None:
+    """A future failing with the server's own "504 ... timeout" may still have run."""
+    server = FakeXorl(try_again_polls=0)
+    tc = make_training_client(server)
+    pipelined_step(tc, 1)
+    server.time_out["optim_step"] = {2}
+    assert pipelined_step(tc, 100)[1] == 2  # the abort's counter shows it was applied
+    assert server.applied == [[(1,), (11,)], [(100,), (110,)]]
+    assert ops(server).count("optim_step") == 2
+
+
 def test_first_step_lost_without_a_known_step_count_is_a_typed_unknown() -> None:
     server = FakeXorl(try_again_polls=0)
     server.lose["optim_step"] = {1}

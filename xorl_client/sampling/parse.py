@@ -6,7 +6,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from xorl_client.errors import APIStatusError, RequestFailedError, XorlError
+from xorl_client.errors import (
+    APIStatusError,
+    Outcome,
+    RequestFailedError,
+    XorlError,
+    with_outcome,
+)
 from xorl_client.sampling.request import SampleRequest
 from xorl_client.types import SampledSequence, SampleResponse, StopReason
 
@@ -77,7 +83,7 @@ def _stop_reason(raw: Any, index: int) -> StopReason:
         return "stop"
     if lowered == "abort":
         why = f": {message}" if message else ""
-        raise RequestFailedError(
+        raise with_outcome(RequestFailedError, Outcome.FAILED)(
             f"the inference server aborted the generation of sequence {index}{why} (overload, "
             "a weight update or an explicit /abort_request); its tokens are incomplete, sample "
             "again",

@@ -174,7 +174,7 @@ class TrainingCore:
                 if not self._ledger.enabled:
                     raise
                 await self._repair_forward_backward(held, exc, deadline)
-        return await asyncio.shield(settler.output_of(held))
+        return await settler.output_of(held)
 
     async def _repair_forward_backward(
         self, held: HeldCall, error: XorlError, deadline: float | None

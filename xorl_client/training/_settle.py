@@ -60,14 +60,11 @@ _ABORT_TRIES: Final = 3
 
 
 def outcome_of_failure(error: BaseException) -> Outcome:
-    """What a failed request did, including the server's own timeouts.
+    """What a failed request did (anything without an outcome counts as in doubt).
 
-    A future that failed with the server's ``504: ... timeout`` only means the API server
-    stopped waiting; the engine may still run the request, so it is in doubt, not failed.
+    A future that failed with the server's ``504: ... timeout`` is ``UNKNOWN``
+    (:meth:`RequestFailedError.outcome_for`): the engine may still run the request.
     """
-    if isinstance(error, RequestFailedError):
-        timed_out = error.status_code == 504 or "timeout" in error.server_message.lower()
-        return Outcome.UNKNOWN if timed_out else Outcome.FAILED
     if isinstance(error, XorlError) and error.outcome is not None:
         return error.outcome
     return Outcome.UNKNOWN
@@ -197,27 +194,23 @@ class Settler:
                     held.failure = item
                     if self.ledger.enabled and held.epoch.state is EpochState.OPEN:
                         self.ledger.void(held.epoch, item)
+                held.conclude(attempt, item)
                 raise item
         outputs = [ForwardBackwardOutput.from_wire(wire_dict(p)) for p in parsed]
-        return outputs[0] if len(outputs) == 1 else merge_outputs(outputs, held.sizes)
+        output = outputs[0] if len(outputs) == 1 else merge_outputs(outputs, held.sizes)
+        held.conclude(attempt, output)
+        return output
 
     async def output_of(self, held: HeldCall) -> ForwardBackwardOutput:
-        """The output of the attempt of ``held`` that counts (following replays)."""
-        while True:
-            attempt, replaced = held.attempt, held.replaced
-            assert attempt is not None and attempt.task is not None and replaced is not None
-            change: asyncio.Future[Any] = asyncio.ensure_future(replaced.wait())
-            waits: set[asyncio.Future[Any]] = {attempt.task, change}
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                change.cancel()
-            if held.attempt is not attempt or not attempt.task.done():
-                continue
-            error = attempt.task.exception()
-            if error is None:
-                return attempt.task.result()
-            raise self._forward_backward_failed(held, error)
+        """The caller's answer: the output of the attempt of ``held`` that counts."""
+        assert held.outcome is not None
+        try:
+            return await asyncio.shield(held.outcome)
+        except XorlError as error:
+            mapped = self._forward_backward_failed(held, error)
+            if mapped is error:
+                raise
+            raise mapped from error
 
     def _forward_backward_failed(self, held: HeldCall, error: BaseException) -> BaseException:
         """The error a call whose counted attempt failed raises (see docs/reliability.md)."""

@@ -39,9 +39,10 @@ class StepRunner:
         try:
             await settler.before_send("optim_step", deadline)
             previous, ledger.last_step = ledger.last_step, step
-            if ledger.enabled and previous is not None and previous.done is not None:
+            done = previous.done if previous is not None else None
+            if ledger.enabled and done is not None and not done.done():
                 # One step in flight at a time: the server's state after it must be known.
-                await settler.hold(asyncio.shield(previous.done), "optim_step", deadline)
+                await settler.hold(asyncio.shield(done), "optim_step", deadline)
         except XorlError as exc:
             settler.give_up(epoch, exc)
             raise

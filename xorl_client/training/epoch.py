@@ -75,15 +75,26 @@ class HeldCall:
     attempt: Attempt | None = None
     sent: bool = False  # its turn came: the server may hold some of it
     failure: XorlError | None = None  # its counted attempt failed
-    replaced: asyncio.Event | None = None  # set when a replay becomes its attempt
+    # The caller's answer: the first outcome of an attempt that counted when it ended.
+    outcome: asyncio.Future[ForwardBackwardOutput] | None = None
 
     def install(self, attempt: Attempt) -> None:
-        """Make ``attempt`` the one that counts and wake whoever waits for the old one."""
+        """Make ``attempt`` the one that counts (a replay replaces an earlier one)."""
         self.attempt = attempt
         self.failure = None
-        if self.replaced is not None:
-            self.replaced.set()
-        self.replaced = asyncio.Event()
+        if self.outcome is None:
+            self.outcome = asyncio.get_running_loop().create_future()
+            # retrieved even if the caller cancelled its future and never asks
+            self.outcome.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    def conclude(self, attempt: Attempt, result: ForwardBackwardOutput | BaseException) -> None:
+        """``attempt`` ended; it answers the caller if it still counts and nothing did yet."""
+        if attempt is not self.attempt or self.outcome is None or self.outcome.done():
+            return
+        if isinstance(result, BaseException):
+            self.outcome.set_exception(result)
+        else:
+            self.outcome.set_result(result)
 
 
 @dataclass(eq=False)
