@@ -160,14 +160,7 @@ class TrainingCore:
                 settler.give_up(epoch, exc)
                 raise
             if epoch.state is EpochState.VOID:
-                raise verdicts.epoch_aborted(
-                    "forward_backward",
-                    epoch,
-                    why=f"an earlier call of the epoch failed ({verdicts.reason_of(epoch)})",
-                    outcome=Outcome.NOT_SENT,
-                    server_step=epoch.server_step,
-                    held=held,
-                )
+                raise verdicts.given_up("forward_backward", epoch, held)
             try:
                 await settler.send_attempt(held, deadline)
             except XorlError as exc:

@@ -48,13 +48,7 @@ class StepRunner:
             raise
         while True:
             if epoch.state is EpochState.VOID:
-                raise verdicts.epoch_aborted(
-                    "optim_step",
-                    epoch,
-                    why=f"a forward_backward of its epoch failed ({verdicts.reason_of(epoch)})",
-                    outcome=Outcome.NOT_SENT,
-                    server_step=epoch.server_step,
-                )
+                raise verdicts.given_up("optim_step", epoch)
             step.before = ledger.known_step
             try:
                 request_id = await self.settler.submitter.submit(

@@ -19,7 +19,7 @@ __all__ = [
     "diverged",
     "epoch_aborted",
     "epoch_void_note",
-    "reason_of",
+    "given_up",
     "step_integrity",
     "step_unknown",
     "summary",
@@ -37,7 +37,7 @@ def summary(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[:400]}" if text else type(error).__name__
 
 
-def reason_of(epoch: Epoch) -> str:
+def _reason_of(epoch: Epoch) -> str:
     """Why ``epoch`` was given up, for the messages of its later calls."""
     return summary(epoch.reason) if epoch.reason is not None else "see that call's error"
 
@@ -72,6 +72,18 @@ def epoch_aborted(
     message = f"{operation} ({_where(epoch, held)}): {why}. {state} {_REPLAY}"
     cls = with_outcome(EpochAbortedError, outcome)
     return cls(message, operation=operation, server_step=server_step)
+
+
+def given_up(operation: str, epoch: Epoch, held: HeldCall | None = None) -> EpochAbortedError:
+    """A call whose epoch was given up before its turn came: it is not sent."""
+    return epoch_aborted(
+        operation,
+        epoch,
+        why=f"an earlier call of its epoch failed ({_reason_of(epoch)})",
+        outcome=Outcome.NOT_SENT,
+        server_step=epoch.server_step,
+        held=held,
+    )
 
 
 def epoch_void_note(epoch: Epoch) -> str:
