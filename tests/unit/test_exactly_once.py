@@ -131,7 +131,33 @@ def test_a_batch_that_was_not_sent_voids_its_epoch_and_the_step_is_not_sent() ->
     assert op_error.value.outcome is xc.Outcome.NOT_SENT
     fb1.result(timeout=30)
     assert "optim_step" not in ops(server) and server.accumulated == []  # fb1 discarded
-    # calls made after the failure start a fresh epoch
+    # after the epoch's optim_step was called, calls start a fresh epoch
+    assert pipelined_step(tc, 100)[1] == 1
+    assert server.applied == [[(100,), (110,)]]
+
+
+def test_an_epoch_ends_at_a_call_never_when_a_failure_is_noticed() -> None:
+    """A batch called after a failed one joins the failed epoch even once the failure is
+    known, until the epoch's optim_step or an abort ends it; then replaying works."""
+    server = FakeXorl(try_again_polls=0)
+    original = server.handler
+    failing = {"on": True}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if failing["on"] and request.url.path.endswith("/forward_backward"):
+            return httpx.Response(400, json={"detail": "model_id 'x' has not been registered"})
+        return await original(request)
+
+    server.handler = handler  # type: ignore[method-assign]
+    tc = make_training_client(server)
+    with pytest.raises(xc.BadRequestError) as first:
+        tc.forward_backward([datum(1)]).result(timeout=30)
+    assert "abort_gradient_epoch()" in "\n".join(first.value.__notes__)
+    failing["on"] = False
+    with pytest.raises(xc.EpochAbortedError) as later:  # same epoch: not sent
+        tc.forward_backward([datum(11)]).result(timeout=30)
+    assert later.value.outcome is xc.Outcome.NOT_SENT
+    tc.abort_gradient_epoch().result(timeout=30)  # ends it
     assert pipelined_step(tc, 100)[1] == 1
     assert server.applied == [[(100,), (110,)]]
 
@@ -205,6 +231,17 @@ def test_a_reset_session_fails_every_call_until_the_state_is_accepted() -> None:
         tc.forward_backward([datum(300)]).result(timeout=30)
     assert tc.abort_gradient_epoch().result(timeout=30).step == 0
     assert pipelined_step(tc, 400)[1] == 1
+
+
+def test_calls_queued_behind_a_load_keep_their_epoch() -> None:
+    """A load ends the epochs called before it, not the ones waiting behind it."""
+    server = FakeXorl(try_again_polls=0)
+    server.lose["forward_backward"] = {1}
+    tc = make_training_client(server)
+    load = tc.load_state_with_optimizer("xorl://default/weights/ckpt")
+    assert pipelined_step(tc, 1)[1] == 1  # called while the load was still queued
+    load.result(timeout=30)
+    assert server.applied == [[(1,), (11,)]]
 
 
 def test_without_exactly_once_the_doubt_is_reported_and_the_step_runs() -> None:

@@ -305,8 +305,8 @@ class TrainingCore:
         loads = operation == "load_weights"
         with self._lock:
             slot = self._take(barrier=True)
-            if loads:  # the checkpoint replaces whatever the current epoch accumulated
-                self._ledger.end_current()
+            # the checkpoint replaces whatever the epochs called before it accumulated
+            replaced = self._ledger.end_current() if loads else None
         endpoint = endpoint_for(operation)
         deadline = self._transport.deadline()
 
@@ -330,8 +330,8 @@ class TrainingCore:
                 parsed = await self._submitter.poll(
                     request_id, operation, deadline, treat_404_as_done=operation == "unload_model"
                 )
-                if loads:
-                    self._ledger.reset()
+                if replaced is not None:
+                    self._ledger.reset(replaced)
                 return convert(parsed)
 
         return self._launch(operation, slot, run())

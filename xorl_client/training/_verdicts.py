@@ -29,6 +29,11 @@ _REPLAY = (
     "Replay the epoch: call forward_backward again for each of its batches, in order, then "
     "optim_step (see docs/reliability.md)."
 )
+#: For a forward_backward: its epoch only ends at a call, never by itself.
+_END_FIRST = (
+    "The epoch ends at its optim_step call (which raises EpochAbortedError too) or at "
+    "abort_gradient_epoch(); forward_backward calls made before that join it and fail as well."
+)
 
 
 def summary(error: BaseException) -> str:
@@ -69,7 +74,8 @@ def epoch_aborted(
             "Nothing of it will be applied: the SDK discards the epoch's gradients on the "
             "server (abort_gradient_epoch) before it sends anything else."
         )
-    message = f"{operation} ({_where(epoch, held)}): {why}. {state} {_REPLAY}"
+    end = f" {_END_FIRST}" if held is not None else ""
+    message = f"{operation} ({_where(epoch, held)}): {why}. {state}{end} {_REPLAY}"
     cls = with_outcome(EpochAbortedError, outcome)
     return cls(message, operation=operation, server_step=server_step)
 
@@ -93,8 +99,8 @@ def epoch_void_note(epoch: Epoch) -> str:
     else:
         done = "the SDK discards its gradients on the server before it sends anything else"
     return (
-        f"Gradient epoch {epoch.number} is given up, so nothing of it counts: {done}, and "
-        f"its optim_step fails with EpochAbortedError. {_REPLAY}"
+        f"Gradient epoch {epoch.number} is given up, so nothing of it counts: {done}. "
+        f"{_END_FIRST} {_REPLAY}"
     )
 
 

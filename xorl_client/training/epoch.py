@@ -179,10 +179,6 @@ class EpochLedger:
         self._new_current()
         return epoch
 
-    def _new_current(self) -> None:
-        self.current = Epoch(next(self._numbers))
-        self.live.append(self.current)
-
     # -- on the SDK loop ----------------------------------------------------------------
 
     @property
@@ -219,16 +215,19 @@ class EpochLedger:
             self._doubted.clear()
 
     def void(self, epoch: Epoch, reason: XorlError | None) -> None:
-        """Give up on ``epoch``: none of it may count, and an abort is owed before any send."""
+        """Give up on ``epoch``: none of it may count, and an abort is owed before any send.
+
+        The epoch stays current until its ``optim_step`` (or an abort or load) is called:
+        which epoch a call joins depends on call order only, never on when a failure was
+        noticed, so a pipelined ``forward_backward`` called after a failed one (but before
+        the user could see the failure) cannot end up in an epoch of its own.
+        """
         if epoch.state in (EpochState.VOID, EpochState.SETTLED, EpochState.CLOSED):
             return
         epoch.state = EpochState.VOID
         epoch.reason = reason
         self.owes_abort = True
         self._forget(epoch)
-        with self.lock:
-            if epoch is self.current:  # calls made from now on belong to a fresh epoch
-                self._new_current()
         self.flag()
 
     def settle(self, epoch: Epoch, step: int | None) -> None:
@@ -246,6 +245,13 @@ class EpochLedger:
         if epoch in self.live and epoch is not self.current:
             self.live.remove(epoch)
 
+    def _new_current(self) -> None:
+        previous = self.current
+        self.current = Epoch(next(self._numbers))
+        self.live.append(self.current)
+        if previous.state is not EpochState.OPEN:
+            self._forget(previous)
+
     def void_open(self, reason: XorlError | None) -> None:
         """Give up on every epoch that has not been stepped yet."""
         for epoch in list(self.live):
@@ -262,10 +268,14 @@ class EpochLedger:
             if held.sent
         ]
 
-    def reset(self) -> None:
-        """After ``load_state*``: the server's state is the checkpoint's, nothing is owed."""
+    def reset(self, upto: Epoch) -> None:
+        """After ``load_state*``: the server's state is the checkpoint's and nothing is owed.
+
+        ``upto`` is the last epoch called before the load; those up to it are over, the ones
+        called after it (waiting behind the load) go on.
+        """
         for epoch in list(self.live):
-            if epoch is not self.current:
+            if epoch.number <= upto.number:
                 self.close(epoch)
         self.known_step = None
         self.owes_abort = False
