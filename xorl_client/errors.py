@@ -372,7 +372,9 @@ class SessionStateError(XorlError):
         server_step: the step count the server reports (``None``: it could not be asked).
     """
 
-    def __init__(self, message: str, *, expected_step: int | None, server_step: int | None) -> None:
+    def __init__(
+        self, message: str, *, expected_step: int | None = None, server_step: int | None = None
+    ) -> None:
         super().__init__(message)
         self.expected_step = expected_step
         self.server_step = server_step
@@ -393,7 +395,9 @@ class StepIntegrityError(XorlError):
 
     outcome = Outcome.APPLIED
 
-    def __init__(self, message: str, *, step: int | None, expected_step: int | None) -> None:
+    def __init__(
+        self, message: str, *, step: int | None = None, expected_step: int | None = None
+    ) -> None:
         super().__init__(message)
         self.step = step
         self.expected_step = expected_step
@@ -408,7 +412,7 @@ class StepOutcomeUnknownError(OutcomeUnknownError):
     """
 
     def __init__(
-        self, message: str, *, last_known_step: int | None, server_step: int | None
+        self, message: str, *, last_known_step: int | None = None, server_step: int | None = None
     ) -> None:
         super().__init__(message)
         self.last_known_step = last_known_step

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -41,12 +42,18 @@ class ServerProcess:
             command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
         )
         assert process.stdout is not None
-        for line in process.stdout:  # the server prints its URL once it accepts connections
+        # The server prints its URL once it accepts connections; the select is a guard
+        # against a server that hangs while starting, not a timing.
+        while select.select([process.stdout], [], [], 120)[0]:
+            line = process.stdout.readline()
+            if not line:
+                break
             match = _READY.search(line)
             if match:
                 self.port = int(match.group(1))
                 self._process = process
                 return self.port
+        process.kill()
         process.wait()
         raise RuntimeError(f"the local server did not start (exit status {process.returncode})")
 
