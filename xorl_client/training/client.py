@@ -6,10 +6,12 @@ Every method returns an :class:`~xorl_client.futures.APIFuture` at once, so call
     op = tc.optim_step(AdamParams(learning_rate=1e-4))   # leaves right behind fb
     fb.result(); op.result()
 
-How order is kept: each call takes a submission ticket and its ``seq_id`` s synchronously, at call
-time. Submissions leave in ticket order; the server runs queued ``seq_id`` requests lowest first,
-so ``optim_step`` never overtakes the ``forward_backward`` called before it. Requests the server
-schedules without a ``seq_id`` (save/load/export/sync/unload) are *barriers*: they wait until
+How order is kept: each call takes a submission ticket synchronously, at call time; submissions
+leave in ticket order, each taking its ``seq_id`` s when its turn comes, and the server runs
+queued ``seq_id`` requests lowest first, so ``optim_step`` never overtakes the
+``forward_backward`` called before it. Every batch counts once through faults
+(``docs/reliability.md``). Requests the server schedules without a ``seq_id``
+(save/load/export/sync/unload) are *barriers*: they wait until
 everything called earlier on this client has finished, and everything called later waits for
 them, so ``save_state()`` captures exactly the state the calls before it produced.
 """
