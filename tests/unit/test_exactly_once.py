@@ -129,6 +129,8 @@ def test_a_batch_that_was_not_sent_voids_its_epoch_and_the_step_is_not_sent() ->
     with pytest.raises(xc.EpochAbortedError) as op_error:
         op.result(timeout=30)
     assert op_error.value.outcome is xc.Outcome.NOT_SENT
+    assert op_error.value.server_step == 0  # the abort that discarded the epoch said so
+    assert "discarded the epoch's gradients" in str(op_error.value)
     fb1.result(timeout=30)
     assert "optim_step" not in ops(server) and server.accumulated == []  # fb1 discarded
     # after the epoch's optim_step was called, calls start a fresh epoch

@@ -244,10 +244,12 @@ class Settler:
             await self.submitter.drain(deadline, operation)
             result = await self._abort(operation, deadline)
             ledger.owes_abort = False
-            for epoch in ledger.live:
-                if epoch.state is EpochState.VOID and epoch.server_step is None:
+            try:
+                self._read_counter(operation, result.step)
+            finally:  # this abort discarded every epoch given up so far (also just now)
+                for epoch in ledger.awaiting_abort:
                     epoch.server_step = result.step
-            self._read_counter(operation, result.step)
+                ledger.awaiting_abort.clear()
             ledger.flag()
             for held in ledger.replayable():
                 if held.epoch.state is EpochState.OPEN and not await self._replay(held, deadline):

@@ -154,6 +154,7 @@ class EpochLedger:
         self.unsettled_step: StepCall | None = None
         self.diverged: SessionStateError | None = None
         self.last_step: StepCall | None = None
+        self.awaiting_abort: list[Epoch] = []  # given up, not yet discarded on the server
         self._attention: asyncio.Event | None = None
         self._doubted: asyncio.Event | None = None
 
@@ -227,6 +228,7 @@ class EpochLedger:
         epoch.state = EpochState.VOID
         epoch.reason = reason
         self.owes_abort = True
+        self.awaiting_abort.append(epoch)
         self._forget(epoch)
         self.flag()
 
@@ -279,6 +281,7 @@ class EpochLedger:
                 self.close(epoch)
         self.known_step = None
         self.owes_abort = False
+        self.awaiting_abort.clear()
         self.unsettled_step = None
         self.diverged = None
         self.flag()
