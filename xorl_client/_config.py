@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 import platform
 from collections.abc import Mapping
@@ -39,11 +40,13 @@ __all__ = [
     "DEFAULT_CHUNK_MAX_BYTES",
     "DEFAULT_CHUNK_MAX_ITEMS",
     "DEFAULT_OPERATION_TIMEOUT",
+    "DEFAULT_SETTLE_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "ENV_API_KEY",
     "ENV_BASE_URL",
     "ENV_MAX_CHUNK_BYTES",
     "ENV_MAX_CHUNK_ITEMS",
+    "MAX_API_KEY_LENGTH",
     "SERVER_LONG_POLL_SECONDS",
     "ClientConfig",
     "Secret",
@@ -74,6 +77,14 @@ DEFAULT_OPERATION_TIMEOUT: Final = 1860.0
 #: Chunking limits (the same defaults as Tinker's SDK).
 DEFAULT_CHUNK_MAX_ITEMS: Final = DEFAULT_MAX_CHUNK_ITEMS  # defined once, in chunking.py
 DEFAULT_CHUNK_MAX_BYTES: Final = DEFAULT_MAX_CHUNK_BYTES
+
+#: How long the SDK keeps asking the server whether an operation whose own deadline passed
+#: took effect (``abort_gradient_epoch``'s step counter), before it reports it as unknown.
+DEFAULT_SETTLE_TIMEOUT: Final = 120.0
+
+#: Longest API key accepted. Servers and gateways refuse request headers beyond ~8 KB (often
+#: with a bare connection reset, which would look like a network failure).
+MAX_API_KEY_LENGTH: Final = 4096
 
 _SENSITIVE_HEADER_WORDS = ("authorization", "key", "token", "secret", "cookie", "password")
 
@@ -137,8 +148,47 @@ def _check_positive(name: str, value: float | None, *, allow_none: bool) -> None
         if not allow_none:
             raise ConfigurationError(f"{name} must be a number, not None")
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ConfigurationError(f"{name} must be a positive number, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not value > 0
+    ):
+        none = " (None means no limit)" if allow_none else ""
+        raise ConfigurationError(f"{name} must be a positive, finite number{none}, got {value!r}")
+
+
+def _check_int(name: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _header_problem(text: str) -> str | None:
+    """Why ``text`` cannot be an HTTP header value (without quoting it), or ``None``."""
+    for position, char in enumerate(text):
+        if ord(char) > 0x7E:
+            return f"a non-ASCII character at position {position}"
+        if ord(char) < 0x20:
+            return f"a control character (such as CR or LF) at position {position}"
+    return None
+
+
+def _check_api_key(key: str) -> None:
+    """Refuse a key that cannot travel in a header, naming the problem but never the key."""
+    if len(key) > MAX_API_KEY_LENGTH:
+        raise ConfigurationError(
+            f"api_key is {len(key)} characters long; servers refuse headers beyond a few KB "
+            f"(limit {MAX_API_KEY_LENGTH}). Check that XORL_API_KEY holds the key, not a file."
+        )
+    problem = _header_problem(key)
+    if problem is not None:
+        raise ConfigurationError(
+            f"api_key has {problem}, which cannot be sent in an HTTP header; check how the "
+            "key was copied (a trailing newline from a file is stripped, inner ones are not)"
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,6 +217,15 @@ class ClientConfig:
             (``httpx.MockTransport`` in tests).
         max_connections: connection pool size; each in-flight operation holds one
             connection while it long-polls, so this bounds useful pipelining.
+        exactly_once: keep every ``forward_backward`` counted once through faults
+            (``docs/reliability.md``): each epoch's payloads are held until its
+            ``optim_step`` is settled, and ambiguous failures are repaired with
+            ``abort_gradient_epoch`` and a replay. ``False`` reports them instead.
+        settle_timeout: seconds the SDK may keep asking the server whether an operation
+            whose deadline passed took effect, before reporting it as unknown.
+
+    The instance pickles (the key included, as it is meant to reach worker processes),
+    unless ``httpx_transport`` is set.
     """
 
     base_url: str | None = None
@@ -184,11 +243,18 @@ class ClientConfig:
         default=None, hash=False, compare=False
     )
     max_connections: int = 64
+    exactly_once: bool = True
+    settle_timeout: float = DEFAULT_SETTLE_TIMEOUT
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
 
         base_url = self.base_url if self.base_url is not None else os.environ.get(ENV_BASE_URL)
+        if base_url is not None and not isinstance(base_url, str):
+            raise ConfigurationError(
+                f"base_url must be a string such as 'http://127.0.0.1:6000', got "
+                f"{type(base_url).__name__}"
+            )
         if base_url is None or not base_url.strip():
             raise ConfigurationError(
                 "no server URL configured: pass base_url='http://HOST:PORT' (e.g. "
@@ -204,6 +270,10 @@ class ClientConfig:
             raise ConfigurationError(
                 f"base_url must look like http://HOST:PORT or https://HOST, got {_strip_userinfo(url)!r}"
             )
+        if url.port is not None and not 1 <= url.port <= 65535:
+            raise ConfigurationError(
+                f"base_url port must be in 1..65535, got {url.port} (in {_strip_userinfo(url)!r})"
+            )
         set_(self, "base_url", base_url)
 
         key = self.api_key
@@ -212,7 +282,9 @@ class ClientConfig:
         if isinstance(key, str):
             key = Secret(key.strip())
         if key is not None and not isinstance(key, Secret):
-            raise ConfigurationError("api_key must be a string")
+            raise ConfigurationError(f"api_key must be a string, got {type(key).__name__}")
+        if key:
+            _check_api_key(key.get_secret_value())
         set_(self, "api_key", key if key else None)
 
         timeout = self.timeout
@@ -236,13 +308,15 @@ class ClientConfig:
         set_(self, "timeout", timeout)
 
         _check_positive("operation_timeout", self.operation_timeout, allow_none=True)
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
-            raise ConfigurationError(f"max_retries must be an int, got {self.max_retries!r}")
-        if self.max_retries < 0:
-            raise ConfigurationError(f"max_retries must be >= 0, got {self.max_retries}")
+        _check_int("max_retries", self.max_retries, minimum=0)
         _check_positive("retry_backoff_base", self.retry_backoff_base, allow_none=False)
         _check_positive("retry_backoff_max", self.retry_backoff_max, allow_none=False)
-        _check_positive("max_connections", self.max_connections, allow_none=False)
+        _check_int("max_connections", self.max_connections, minimum=1)
+        _check_positive("settle_timeout", self.settle_timeout, allow_none=False)
+        if not isinstance(self.exactly_once, bool):
+            raise ConfigurationError(
+                f"exactly_once must be True or False, got {self.exactly_once!r}"
+            )
 
         items = self.chunk_max_items
         if items is None:
@@ -250,13 +324,45 @@ class ClientConfig:
         nbytes = self.chunk_max_bytes
         if nbytes is None:
             nbytes = _env_int(ENV_MAX_CHUNK_BYTES) or DEFAULT_CHUNK_MAX_BYTES
-        _check_positive("chunk_max_items", items, allow_none=False)
-        _check_positive("chunk_max_bytes", nbytes, allow_none=False)
-        set_(self, "chunk_max_items", int(items))
-        set_(self, "chunk_max_bytes", int(nbytes))
+        set_(self, "chunk_max_items", _check_int("chunk_max_items", items, minimum=1))
+        set_(self, "chunk_max_bytes", _check_int("chunk_max_bytes", nbytes, minimum=1))
 
-        set_(self, "user_agent", self.user_agent or _default_user_agent())
-        set_(self, "extra_headers", MappingProxyType(dict(self.extra_headers)))
+        agent = self.user_agent or _default_user_agent()
+        if not isinstance(agent, str) or _header_problem(agent):
+            raise ConfigurationError(f"user_agent must be a printable ASCII string, got {agent!r}")
+        set_(self, "user_agent", agent)
+        if not isinstance(self.extra_headers, Mapping):
+            raise ConfigurationError(
+                f"extra_headers must be a mapping of header names to values, got "
+                f"{type(self.extra_headers).__name__}"
+            )
+        headers = dict(self.extra_headers)
+        for name, value in headers.items():
+            if not isinstance(name, str) or not isinstance(value, str) or _header_problem(name):
+                raise ConfigurationError(
+                    f"extra_headers must map strings to strings; {name!r} does not"
+                )
+            problem = _header_problem(value)
+            if problem is not None:  # the value may be a credential: never quote it
+                raise ConfigurationError(f"extra_headers[{name!r}] has {problem}")
+        set_(self, "extra_headers", MappingProxyType(headers))
+
+    # -- pickling (worker processes get the same settings, key included) -------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self.httpx_transport is not None:
+            raise TypeError(
+                "a ClientConfig with an httpx_transport cannot be pickled; replace(httpx_transport"
+                "=None) first and give the worker its own transport"
+            )
+        state = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        state["extra_headers"] = dict(self.extra_headers)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "extra_headers", MappingProxyType(dict(self.extra_headers)))
 
     # -- constructors -------------------------------------------------------------------
 

@@ -32,8 +32,10 @@ from .errors import (
     APITimeoutError,
     FutureExpiredError,
     NotFoundError,
+    Outcome,
     RequestFailedError,
     XorlError,
+    with_outcome,
 )
 
 __all__ = ["QueueStateEvent", "wait_for_future"]
@@ -163,14 +165,16 @@ async def wait_for_future(
             category = _text(fields.get("category")) or "unknown"
             if _EXPIRED.match(error):
                 raise FutureExpiredError(request_id, operation=operation, detail=error)
-            raise RequestFailedError(
-                error, category=category, request_id=request_id, operation=operation
-            )
+            cls = with_outcome(RequestFailedError, RequestFailedError.outcome_for(error))
+            raise cls(error, category=category, request_id=request_id, operation=operation)
         if kind == "unknown":
-            raise XorlError(
-                f"{operation}: the server returned a result for future {request_id} that the "
-                f"SDK could not parse: {str(parsed)[:300]!r}. The server is probably a "
-                "different version than this SDK expects."
+            # The operation finished, but with a result this client cannot read.
+            raise with_outcome(XorlError, Outcome.UNKNOWN)(
+                transport.scrub(
+                    f"{operation}: the server returned a result for future {request_id} that "
+                    f"the SDK could not parse: {str(parsed)[:300]!r}. The server is probably "
+                    "a different version than this SDK expects."
+                )
             )
         logger.debug("%s finished after %d poll(s)", label, polls)
         return parsed
@@ -238,7 +242,7 @@ def _report_state(
 
 
 def _deadline_error(operation: str, request_id: str, elapsed: float, polls: int) -> APITimeoutError:
-    return APITimeoutError(
+    return with_outcome(APITimeoutError, Outcome.UNKNOWN)(
         f"{operation} (request {request_id}) did not finish within the operation's deadline: "
         f"waited {elapsed:.1f}s over {polls} poll(s). It may still complete on the server; "
         "raise operation_timeout in ClientConfig to wait longer. The server keeps the result "

@@ -7,19 +7,29 @@ two optimizer steps. The rules therefore depend on whether a call is *idempotent
 
 * **Idempotent** calls (``retrieve_future``, every GET, read-only POSTs the caller flags:
   ``list_checkpoints``, ``weights_info``, ``session_info``, ...) are re-sent on any
-  connection-level failure (refused, reset, timeouts, protocol errors) and on 502/503/504.
-  A 500 is not retried: it is the server's answer, and asking again gives the same answer.
+  connection-level failure (refused, reset, timeouts, protocol errors) and on
+  429/502/503/504. A 500 is not retried: it is the server's answer, and asking again gives
+  the same answer.
 * **Submissions** (``forward_backward``, ``optim_step``, ``save_weights``, ...) are re-sent
-  only when the request provably never reached the server's handler:
+  only when the request provably never reached the xorl app, or reached it and got an answer
+  the app only gives before it acts:
 
   - ``httpx.ConnectError`` / ``httpx.ConnectTimeout``: no connection was made;
   - ``httpx.PoolTimeout``: no connection was ever free to send on;
+  - ``httpx.WriteError`` / ``httpx.WriteTimeout``: the request never left whole, and nobody
+    acts on half a request;
   - 503 ``"API server not initialized"`` / ``"API server not running"`` /
-    ``"Future store not initialized"``: rejected before any work was queued;
-  - 429, honouring ``Retry-After`` (seconds or an HTTP date).
+    ``"Future store not initialized"``: the app refused before queuing anything.
 
-  ``ReadTimeout``, ``ReadError``, ``RemoteProtocolError`` (and write failures) are
-  ambiguous -- the body may have been processed -- and are never retried for submissions.
+  Everything else is ambiguous and never resent: ``ReadTimeout``, ``ReadError``,
+  ``RemoteProtocolError`` (the body may have been processed), and every other 5xx or 429:
+  the xorl app never answers 429/502/504 to a submission, so those come from a gateway that
+  may already have forwarded the request (a 429 resent after the first copy went through
+  counts a batch twice), and a 500 may come after the work was queued.
+
+Every failure is also given an :class:`~xorl_client.errors.Outcome` by :func:`outcome_of`:
+``NOT_SENT`` (the first group above), ``FAILED`` (an answer of the app: 4xx, the not-ready
+503) or ``UNKNOWN`` (the rest).
 
 Every retry uses exponential backoff with full jitter (``base * 2**(n-1)``, capped) and
 is refused when the wait would run past the operation's deadline. ``sleep``, ``clock`` and
@@ -39,6 +49,8 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import httpx
 import orjson
 
+from .errors import Outcome
+
 if TYPE_CHECKING:
     from ._config import ClientConfig
 
@@ -49,6 +61,8 @@ __all__ = [
     "RetryDecision",
     "RetryPolicy",
     "error_detail",
+    "is_not_ready",
+    "outcome_of",
     "parse_retry_after",
 ]
 
@@ -62,8 +76,16 @@ NOT_READY_503_DETAILS: Final = (
 #: Statuses worth asking again for an idempotent call (gateway trouble, not an answer).
 RETRYABLE_IDEMPOTENT_STATUSES: Final = frozenset({429, 502, 503, 504})
 
-# Exceptions that prove the request never reached the server.
-_NOT_SENT_EXCEPTIONS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Exceptions that prove the request never reached the server (whole).
+_NOT_SENT_EXCEPTIONS: Final = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
 
 
 class ResponseLike(Protocol):
@@ -199,23 +221,18 @@ class RetryPolicy:
         if isinstance(outcome, BaseException):
             return self._retryable_exception(outcome, idempotent=idempotent)
         status = int(outcome.status_code)
-        if status == 429:
+        if is_not_ready(outcome):
             delay = parse_retry_after(outcome.headers, now=self.wall_clock())
-            return True, "server answered 429 Too Many Requests", delay
-        if idempotent:
-            if status in RETRYABLE_IDEMPOTENT_STATUSES:
-                delay = parse_retry_after(outcome.headers, now=self.wall_clock())
-                return True, f"server answered {status} (gateway/unavailable)", delay
-            return False, f"server answered {status}", None
-        if status == 503:
             detail = error_detail(outcome.content)
-            if isinstance(detail, str) and any(d in detail for d in NOT_READY_503_DETAILS):
-                delay = parse_retry_after(outcome.headers, now=self.wall_clock())
-                return True, f"server not ready yet (503 {detail!r}); nothing was queued", delay
+            return True, f"server not ready yet (503 {detail!r}); nothing was queued", delay
+        if idempotent and status in RETRYABLE_IDEMPOTENT_STATUSES:
+            delay = parse_retry_after(outcome.headers, now=self.wall_clock())
+            return True, f"server answered {status} (gateway/unavailable)", delay
+        if not idempotent and (status in RETRYABLE_IDEMPOTENT_STATUSES or status >= 500):
             return (
                 False,
-                f"server answered 503 {detail!r}; a submission is not resent because it may "
-                "have been queued",
+                f"server answered {status}; a submission is not resent because whatever sits "
+                "in front of the server may already have forwarded it",
                 None,
             )
         return False, f"server answered {status}", None
@@ -225,11 +242,11 @@ class RetryPolicy:
         exc: BaseException, *, idempotent: bool
     ) -> tuple[bool, str, float | None]:
         name = type(exc).__name__
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+            return False, f"{name}: the request could not be sent as built", None
         if isinstance(exc, _NOT_SENT_EXCEPTIONS):
             return True, f"{name}: the request never reached the server", None
-        if isinstance(exc, httpx.TransportError) and not isinstance(
-            exc, httpx.UnsupportedProtocol | httpx.ProxyError | httpx.LocalProtocolError
-        ):
+        if isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.ProxyError):
             if idempotent:
                 return True, f"{name} on an idempotent request", None
             return (
@@ -239,6 +256,32 @@ class RetryPolicy:
                 None,
             )
         return False, f"{name} is not a transient network error", None
+
+
+def is_not_ready(response: ResponseLike) -> bool:
+    """A 503 the xorl app gives before it queues anything (safe to resend)."""
+    if int(response.status_code) != 503:
+        return False
+    detail = error_detail(response.content)
+    return isinstance(detail, str) and any(d in detail for d in NOT_READY_503_DETAILS)
+
+
+def outcome_of(failure: BaseException | ResponseLike) -> Outcome:
+    """What became of a request that ended in ``failure`` (an exception or a non-2xx answer).
+
+    >>> outcome_of(httpx.ConnectError("refused")).value
+    'not_sent'
+    >>> outcome_of(httpx.Response(502)).value, outcome_of(httpx.Response(404)).value
+    ('unknown', 'failed')
+    """
+    if isinstance(failure, BaseException):
+        return Outcome.NOT_SENT if isinstance(failure, _NOT_SENT_EXCEPTIONS) else Outcome.UNKNOWN
+    status = int(failure.status_code)
+    if is_not_ready(failure):
+        return Outcome.FAILED
+    if status == 429 or status >= 500:
+        return Outcome.UNKNOWN
+    return Outcome.FAILED
 
 
 def error_detail(content: bytes) -> Any:

@@ -13,7 +13,12 @@ clear error instead of failing deep inside httpx.
 
 The API key lives only in the generated client's ``Authorization`` header. It is never
 formatted into a message or a log line; as a second line of defence every message this
-module builds is scrubbed of the key's text.
+module builds is scrubbed of the key's text, an httpx exception whose text holds it is not
+chained, and the transport's own attributes (``vars(transport)``) show it only redacted.
+
+Every error carries an :class:`~xorl_client.errors.Outcome` (``_retry.outcome_of``) and is
+raised as the matching variant of its class (``APITimeoutError.Unknown``); its last sentence
+is the hint for that outcome and operation (``_hints.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -30,14 +36,18 @@ from typing import Any, Final, Protocol
 import httpx
 import orjson
 
-from ._config import ClientConfig
-from ._retry import RetryPolicy, error_detail
+from ._config import ClientConfig, Secret
+from ._hints import outcome_hint
+from ._retry import RetryPolicy, error_detail, outcome_of
 from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    DataValidationError,
+    Outcome,
     XorlError,
     status_error_class,
+    with_outcome,
 )
 
 __all__ = ["Endpoint", "Transport"]
@@ -71,6 +81,24 @@ async def _capture_response(response: httpx.Response) -> None:
         box.append(response)
 
 
+class _Generated:
+    """The generated client and the loop/process it belongs to.
+
+    A holder of its own so that ``vars(transport)`` and debugger views never print the
+    generated ``AuthenticatedClient``, whose attrs ``repr`` includes the token.
+    """
+
+    __slots__ = ("client", "loop", "pid")
+
+    def __init__(self, client: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.client = client
+        self.loop = loop
+        self.pid = os.getpid()
+
+    def __repr__(self) -> str:
+        return "<generated xorl_openapi client>"
+
+
 @dataclass
 class _Outcome:
     """One HTTP exchange, whatever the generated parser made of it."""
@@ -98,12 +126,10 @@ class Transport:
     def __init__(self, config: ClientConfig, policy: RetryPolicy | None = None) -> None:
         self.config = config
         self.policy = policy if policy is not None else RetryPolicy.from_config(config)
-        self._client: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = os.getpid()
+        self._generated: _Generated | None = None
         self._closed = False
-        key = config.api_key_value()
-        self._secrets: tuple[str, ...] = (key,) if key and len(key) >= 4 else ()
+        texts = (config.api_key_value(), httpx.URL(config.url).password)
+        self._secrets = tuple(Secret(t) for t in texts if t and len(t) >= 4)
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.config.display_url!r})"
@@ -114,25 +140,24 @@ class Transport:
     def client(self) -> Any:
         """The generated client, created on first use on the running loop."""
         if self._closed:
-            raise APIConnectionError(
+            raise with_outcome(APIConnectionError, Outcome.NOT_SENT)(
                 f"the client for {self.config.display_url} was closed; create a new "
                 "ServiceClient (or SamplingClient) to send more requests"
             )
         loop = asyncio.get_running_loop()
-        if self._client is not None and self._loop is not loop and self._pid != os.getpid():
+        generated = self._generated
+        if generated is not None and generated.loop is not loop and generated.pid != os.getpid():
             # A forked child inherits the parent's pool, whose connections and loop belong to
             # the parent: drop it (closing it would close the parent's sockets) and rebind.
-            self._client = None
-        if self._client is None:
-            self._client = self._make_client()
-            self._loop = loop
-            self._pid = os.getpid()
-        elif self._loop is not loop:
+            generated = self._generated = None
+        if generated is None:
+            generated = self._generated = _Generated(self._make_client(), loop)
+        elif generated.loop is not loop:
             raise RuntimeError(
                 "this xorl-client Transport is bound to another event loop; run SDK "
                 "coroutines through xorl_client._runtime.run_coroutine (the SDK loop)"
             )
-        return self._client
+        return generated.client
 
     def _make_client(self) -> Any:
         from xorl_openapi.client import (  # type: ignore[import-untyped,unused-ignore]
@@ -169,9 +194,9 @@ class Transport:
         :class:`~xorl_client.errors.APIConnectionError` ("... was closed").
         """
         self._closed = True
-        client, self._client, self._loop = self._client, None, None
-        if client is not None:
-            await client.get_async_httpx_client().aclose()
+        generated, self._generated = self._generated, None
+        if generated is not None and generated.pid == os.getpid():
+            await generated.client.get_async_httpx_client().aclose()
 
     # -- deadlines ----------------------------------------------------------------------
 
@@ -179,8 +204,21 @@ class Transport:
         """An absolute deadline on the policy's clock for an operation starting now.
 
         ``timeout=None`` uses ``config.operation_timeout`` (which may itself be ``None``:
-        no deadline).
+        no deadline). Any other value must be a positive, finite number of seconds: a zero
+        or negative timeout would fail the call with a misleading "deadline passed".
         """
+        if timeout is not None and (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise DataValidationError(
+                f"timeout must be a positive, finite number of seconds (or None for the "
+                f"client's operation_timeout), not {timeout!r}",
+                field="timeout",
+                rule="timeout > 0",
+            )
         seconds = timeout if timeout is not None else self.config.operation_timeout
         return self.policy.deadline_after(seconds)
 
@@ -223,11 +261,14 @@ class Transport:
         started = policy.clock()
         left = policy.remaining(deadline)
         if left is not None and left <= 0:
-            raise self._deadline_error(operation, started, attempts=0)
+            raise self._deadline_error(operation, started, attempts=0, outcome=Outcome.NOT_SENT)
         client = self.client
         loop = asyncio.get_running_loop()
         when = None if left is None else loop.time() + left
         attempt = 0
+        so_far = Outcome.NOT_SENT  # what the attempts so far may have done on the server
+        in_flight = False
+        failure: tuple[XorlError, BaseException | None] | None = None
         scope = asyncio.timeout_at(when)
         try:
             async with scope:
@@ -236,10 +277,17 @@ class Transport:
                     if attempt > 1:
                         left = policy.remaining(deadline)
                         if left is not None and left <= 0:
-                            raise self._deadline_error(operation, started, attempts=attempt - 1)
+                            late = self._deadline_error(
+                                operation, started, attempts=attempt - 1, outcome=so_far
+                            )
+                            failure = (late, None)
+                            break
+                    in_flight = True
                     try:
                         outcome = await self._send(endpoint, client, kwargs)
                     except httpx.HTTPError as exc:
+                        in_flight = False
+                        so_far = _worse(so_far, outcome_of(exc))
                         decision = policy.classify(
                             exc,
                             idempotent=idempotent,
@@ -249,11 +297,14 @@ class Transport:
                         )
                         if not decision.retry:
                             # Keep httpx's exception as the cause for debugging, unless its
-                            # text somehow carries the key (then drop it from tracebacks).
-                            cause = None if self._scrub(str(exc)) != str(exc) else exc
-                            raise self._network_error(
+                            # text somehow carries a secret. Raised below, outside this
+                            # block, so not even __context__ can hold on to it.
+                            leaks = self.scrub(str(exc)) != str(exc)
+                            network = self._network_error(
                                 exc, operation, idempotent, attempt, decision.reason
-                            ) from cause
+                            )
+                            failure = (network, None if leaks else exc)
+                            break
                         self._log_retry(
                             operation,
                             decision.reason,
@@ -263,10 +314,12 @@ class Transport:
                         )
                         await policy.sleep(decision.delay or 0.0)
                         continue
+                    in_flight = False
 
                     if 200 <= outcome.status_code < 300:
                         return self._success(outcome, operation, raw_fallback)
 
+                    so_far = _worse(so_far, outcome_of(outcome))
                     decision = policy.classify(
                         outcome,
                         idempotent=idempotent,
@@ -275,7 +328,13 @@ class Transport:
                         until_deadline=retry_until_deadline,
                     )
                     if not decision.retry:
-                        raise self._status_error(outcome, operation, attempt, decision.reason)
+                        failure = (
+                            self._status_error(
+                                outcome, operation, attempt, decision.reason, idempotent
+                            ),
+                            None,
+                        )
+                        break
                     self._log_retry(
                         operation,
                         decision.reason,
@@ -286,8 +345,14 @@ class Transport:
                     await policy.sleep(decision.delay or 0.0)
         except TimeoutError as exc:
             if scope.expired():
-                raise self._deadline_error(operation, started, attempts=attempt) from exc
+                # A request cut off by the deadline may have been read by the server already.
+                reached = Outcome.UNKNOWN if in_flight else so_far
+                raise self._deadline_error(
+                    operation, started, attempts=attempt, outcome=reached
+                ) from exc
             raise
+        error, cause = failure
+        raise error from cause
 
     async def _send(self, endpoint: Endpoint, client: Any, kwargs: dict[str, Any]) -> _Outcome:
         box: list[httpx.Response] = []
@@ -299,7 +364,7 @@ class Transport:
                 raise
             except RuntimeError as exc:
                 if self._closed:  # httpx: "Cannot send a request, as the client has been closed"
-                    raise APIConnectionError(
+                    raise with_outcome(APIConnectionError, Outcome.UNKNOWN)(
                         f"the client for {self.config.display_url} was closed while the "
                         "request was running"
                     ) from exc
@@ -354,8 +419,9 @@ class Transport:
             if (outcome.parse_error is not None)
             else ""
         )
-        raise XorlError(
-            self._scrub(
+        # It succeeded on the server, but this client cannot tell with what result.
+        raise with_outcome(XorlError, Outcome.UNKNOWN)(
+            self.scrub(
                 f"{operation}: the server answered {outcome.status_code} but the SDK could not "
                 f"parse the body{why}: {snippet!r}. The server is probably a different version "
                 "than this SDK expects; upgrade xorl-client or the server."
@@ -363,12 +429,12 @@ class Transport:
         )
 
     def _status_error(
-        self, outcome: _Outcome, operation: str, attempts: int, reason: str
+        self, outcome: _Outcome, operation: str, attempts: int, reason: str, idempotent: bool
     ) -> APIStatusError:
         status = outcome.status_code
         detail = error_detail(outcome.content)
         if isinstance(detail, str):
-            detail = self._scrub(detail)
+            detail = self.scrub(detail)
         summary = _summarize_detail(detail)
         try:
             phrase = HTTPStatus(status).phrase
@@ -376,15 +442,21 @@ class Transport:
             phrase = ""
         where = f" to {outcome.method} {outcome.url}" if outcome.method and outcome.url else ""
         retried = f" (after {attempts} attempts)" if attempts > 1 else ""
-        if "gave up" in reason or "not retried because" in reason:
+        if "gave up" in reason or "not retried because" in reason or "not resent" in reason:
             retried += f" [{reason}]"
+        result = outcome_of(outcome)
+        # A read is safe to repeat whatever happened; the status says more than the outcome.
+        specific = result is Outcome.FAILED or idempotent
+        hint = (None if specific else outcome_hint(result, operation)) or _hint(
+            status, summary, operation
+        )
         message = (
             f"{operation} failed: the server answered {status} {phrase}{where}{retried}: "
-            f"{summary}. {_hint(status, summary, operation)}"
+            f"{summary}. {hint}"
         )
-        cls = status_error_class(status)
+        cls = with_outcome(status_error_class(status), result)
         return cls(
-            self._scrub(message),
+            self.scrub(message),
             status_code=status,
             detail=detail,
             method=outcome.method,
@@ -401,60 +473,60 @@ class Transport:
     ) -> XorlError:
         url = self.config.display_url
         timeout = self.config.http_timeout
+        result = outcome_of(exc)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         if "not retried because" in reason:
             tries += " (" + reason.split("; ", 1)[-1] + ")"
         text = str(exc) or type(exc).__name__
+        timed_out = isinstance(exc, httpx.TimeoutException)
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
             msg = (
                 f"{operation}: could not connect to the xorl server at {url}{tries} "
                 f"({type(exc).__name__}: {text}). Check that the server is running and that "
                 "base_url / XORL_BASE_URL points at it."
             )
-            if isinstance(exc, httpx.ConnectTimeout):
-                return APITimeoutError(self._scrub(msg))
-            return APIConnectionError(self._scrub(msg))
-        if isinstance(exc, httpx.PoolTimeout):
-            return APITimeoutError(
-                self._scrub(
-                    f"{operation}: no free connection to {url} within {timeout.pool}s{tries}: "
-                    f"too many requests are in flight (max_connections="
-                    f"{self.config.max_connections}). Wait for some futures before submitting more."
-                )
+        elif isinstance(exc, httpx.PoolTimeout):
+            msg = (
+                f"{operation}: no free connection to {url} within {timeout.pool}s{tries}: "
+                f"too many requests are in flight (max_connections="
+                f"{self.config.max_connections}). Wait for some futures before submitting more."
             )
-        if idempotent:
-            what = (
-                f"no answer within {timeout.read}s"
-                if isinstance(exc, httpx.ReadTimeout)
-                else f"the connection failed ({type(exc).__name__}: {text})"
+        elif result is Outcome.NOT_SENT:
+            msg = (
+                f"{operation}: the request to {url} could not be sent whole{tries} "
+                f"({type(exc).__name__}: {text})."
             )
-            msg = f"{operation}: {what} from the xorl server at {url}{tries}."
         else:
             what = (
                 f"got no answer within {timeout.read}s"
                 if isinstance(exc, httpx.ReadTimeout)
                 else f"lost the connection ({type(exc).__name__}: {text})"
             )
-            msg = (
-                f"{operation}: sent the request to {url} but {what}. The server may already "
-                "have executed it, so it was NOT resent automatically (the server has no "
-                "idempotency keys). Check the session's state before repeating it; for "
-                "forward_backward call abort_gradient_epoch() first so no gradient is counted "
-                "twice."
-            )
-        if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(self._scrub(msg))
-        return APIConnectionError(self._scrub(msg))
+            resent = "" if idempotent else " It was not resent automatically."
+            msg = f"{operation}: sent the request to {url}{tries} but {what}.{resent}"
+        hint = outcome_hint(result, operation, idempotent=idempotent)
+        if hint:
+            msg += " " + hint
+        cls = APITimeoutError if timed_out else APIConnectionError
+        return with_outcome(cls, result)(self.scrub(msg))
 
-    def _deadline_error(self, operation: str, started: float, *, attempts: int) -> APITimeoutError:
+    def _deadline_error(
+        self, operation: str, started: float, *, attempts: int, outcome: Outcome
+    ) -> APITimeoutError:
         elapsed = self.policy.clock() - started
-        return APITimeoutError(
-            self._scrub(
-                f"{operation}: the operation's deadline passed ({elapsed:.1f}s in this call, "
-                f"{attempts} attempt(s)) talking to {self.config.display_url}. Raise "
-                "operation_timeout in ClientConfig if the server is just slow."
-            )
+        if outcome is Outcome.UNKNOWN:
+            what = "while a request was on its way or had been sent"
+        else:
+            what = "before any request could have taken effect"
+        message = (
+            f"{operation}: the operation's deadline passed {what} ({elapsed:.1f}s in this "
+            f"call, {attempts} attempt(s)) talking to {self.config.display_url}. "
         )
+        hint = outcome_hint(outcome, operation)
+        if hint:
+            message += hint + " "
+        message += "Raise operation_timeout in ClientConfig if the server is just slow."
+        return with_outcome(APITimeoutError, outcome)(self.scrub(message))
 
     def _log_retry(
         self,
@@ -469,16 +541,23 @@ class Transport:
         logger.warning(
             "%s: %s; retrying in %.2fs (attempt %d %s)",
             operation,
-            self._scrub(reason),
+            self.scrub(reason),
             delay or 0.0,
             attempt + 1,
             limit,
         )
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
+        """``text`` with the API key (and any password in ``base_url``) replaced by ``***``."""
         for secret in self._secrets:
-            text = text.replace(secret, "***")
+            text = text.replace(secret.get_secret_value(), "***")
         return text
+
+
+def _worse(a: Outcome, b: Outcome) -> Outcome:
+    """The less certain of two outcomes: NOT_SENT < FAILED < UNKNOWN."""
+    order = (Outcome.NOT_SENT, Outcome.FAILED, Outcome.UNKNOWN)
+    return a if order.index(a) >= order.index(b) else b
 
 
 def _safe_url(url: httpx.URL) -> str:
@@ -535,16 +614,16 @@ def _hint(status: int, detail: str, operation: str) -> str:
             "The request body did not match the server's schema: an argument has the wrong "
             "type or the server and SDK versions differ."
         )
-    if status == 429:
-        return "The server asked to slow down; wait a little and try again."
+    if status == 503 and ("server not" in low or "store not initialized" in low):
+        return "The server is not ready yet; nothing was queued, so trying again is safe."
+    if status in (429, 502, 503, 504):
+        return (
+            "The server (or a proxy in front of it) is unavailable or overloaded; check the "
+            "server's health with /health."
+        )
     if status == 500:
         return (
             "The server failed while handling it; its log has the details. Not retried "
             "automatically, because asking again gives the same answer."
-        )
-    if status in (502, 503, 504):
-        return (
-            "The server (or a proxy in front of it) is unavailable or overloaded; wait and "
-            "try again, and check the server's health with /health."
         )
     return f"Unexpected status for {operation}."

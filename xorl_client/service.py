@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from . import _runtime
+from ._checks import check_int
 from ._config import ClientConfig
 from ._polling import QueueStateEvent
 from ._sessions import DEFAULT_LORA_RANK, RequestedLora, create_model, load_adapter
@@ -183,6 +184,9 @@ class ServiceClient:
             optimizer_config: per-session optimizer settings (``learning_rate``,
                 ``weight_decay``, ``betas``, ``eps``, ``type``).
         """
+        check_int("rank", rank, minimum=1)
+        if alpha is not None:  # the server's lora_alpha is an int
+            check_int("alpha", alpha, minimum=1)
         lora = LoraConfig(rank=rank, alpha=alpha, dropout=dropout, target_modules=target_modules)
         model_id = validate_model_id(model_id or f"lora-{uuid.uuid4().hex[:12]}")
         body: dict[str, Any] = {

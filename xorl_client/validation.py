@@ -74,6 +74,8 @@ class Rule(StrEnum):
     WEIGHTS_BINARY = "weights are 0 or 1"
     PER_TOKEN_RANK = "per-token loss inputs are rank 1 (one value per position)"
     NUMERIC = "values are numbers"
+    DTYPE = "dtype is a real integer or floating-point type"
+    ONE_DIM = "per-token fields are 1-D"
     FINITE = "values are finite (no NaN or Inf)"
     REQUIRED_INPUT = "the loss function's required inputs are present"
     LOSS_FN = "loss_fn is a non-empty string"
@@ -222,6 +224,34 @@ def _check_values(td: TensorData, index: int, name: str, binary_weights: bool) -
         )
 
 
+#: dtypes the server turns into tensors; anything else (complex, strings) fails there late.
+_REAL_DTYPES = re.compile(r"(u?int(8|16|32|64)|float(16|32|64)|bfloat16|bool)")
+
+
+def _check_layout(td: TensorData, index: int, name: str) -> None:
+    """A real dtype for the numeric fields; exactly one value per position for the targets,
+    weights and advantages (the server reads them as one scalar per token)."""
+    field = f"loss_fn_inputs.{name}"
+    numeric = name in _TOKEN_FIELDS or name in _NUMERIC_FIELDS
+    scalar_per_token = name in _TOKEN_FIELDS or name in SHIFTED_FIELDS
+    if numeric and not _REAL_DTYPES.fullmatch(td.dtype):
+        raise _fail(
+            index,
+            field,
+            Rule.DTYPE,
+            f"{field} has dtype {td.dtype!r}; use an integer or floating-point dtype such as "
+            "'int64' or 'float32'",
+        )
+    if scalar_per_token and td.shape is not None and len(td.shape) != 1:
+        raise _fail(
+            index,
+            field,
+            Rule.ONE_DIM,
+            f"{field} has shape {td.shape}; it holds one value per token, so it must be 1-D "
+            f"(flatten it, or give {td.shape[-1] if td.shape else 0} values per datum)",
+        )
+
+
 def _seq_len(td: TensorData) -> int:
     return td.shape[0] if td.shape is not None and len(td.shape) >= 1 else len(td.data)
 
@@ -324,6 +354,7 @@ def _validate_datum(
                 "position (rank 1) and has no multi-target (N, K) form. Send one datum per "
                 "target column instead (the summed loss is the same)",
             )
+        _check_layout(value, index, name)
     ids = datum.model_input.ids()
     n = len(ids)
     has_labels = "labels" in lfi

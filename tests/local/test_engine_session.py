@@ -23,6 +23,7 @@ from xorl_client.local.engine import (
     OptimizerConfig,
     SamplerWeights,
     SessionSpec,
+    datum_digest,
     loss_and_gradients,
 )
 from xorl_client.local.losses import get_loss, prepare_batch
@@ -271,10 +272,33 @@ def test_abort_gradient_epoch_discards_the_accumulator(base: BaseWeights) -> Non
     session.forward_backward(sft_batch(0))
     session.forward_backward(sft_batch(1))
     out = session.abort_gradient_epoch()
-    assert out == {"success": True, "step": 0, "forward_backward_step": 2, "info": {}}
+    assert {k: out[k] for k in ("success", "step", "forward_backward_step")} == {
+        "success": True,
+        "step": 0,
+        "forward_backward_step": 2,
+    }
+    assert out["info"] == {} and session.applied == (0, 0)  # aborted: never applied
     assert session.abort_gradient_epoch()["success"]  # idempotent
     with pytest.raises(EngineError, match="no valid tokens"):
         session.optim_step(learning_rate=0.1, **ADAM)
+
+
+def test_applied_counters_count_each_applied_datum_once(base: BaseWeights, tmp_path: Path) -> None:
+    """The local-only record a fault test reads: datums used by applied steps and the sum of
+    their digests, kept through a checkpoint round trip; aborted datums do not count."""
+    session = ModelSession(base, SessionSpec())
+    session.forward_backward(sft_batch(0))
+    session.abort_gradient_epoch()  # discarded: must not count
+    for k in (1, 2):
+        session.forward_backward(sft_batch(k))
+    session.optim_step(learning_rate=0.1, **ADAM)
+    applied = sft_batch(1) + sft_batch(2)
+    expected = sum(datum_digest(d) for d in applied) % (1 << 64)
+    assert session.applied == (len(applied), expected)
+    session.save(tmp_path / "ckpt")
+    restored = ModelSession(base, SessionSpec())
+    restored.load(tmp_path / "ckpt", include_optimizer=True)
+    assert restored.applied == (len(applied), expected)
 
 
 # ----------------------------------------------------------------------------- checkpoints

@@ -3,6 +3,13 @@
 It speaks just enough of the two-phase protocol for facade tests: every async route answers a
 future handle, ``retrieve_future`` answers ``try_again`` a configurable number of times and then
 the operation's result. Tests can hold a route (``gate``) to control timing without sleeping.
+
+It also keeps the gradient bookkeeping of a real engine, executing each accepted submission at
+once (the SDK sends in seq_id order): ``forward_backward`` adds its batch to ``accumulated``,
+``optim_step`` moves the accumulated batches into ``applied`` and counts ``step``,
+``abort_gradient_epoch`` clears them. ``lose`` / ``drop`` make the n-th submission of an
+operation fail on the wire after / before it was executed; ``fail`` makes it fail inside its
+future (accepted, never executed).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ class Submission:
     body: dict[str, Any]
     request_id: str
     headers: dict[str, str]
+    result: dict[str, Any] | None = None
 
 
 @dataclass
@@ -53,9 +61,36 @@ class FakeXorl:
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
     failures: dict[str, dict[str, Any]] = field(default_factory=dict)
     script: list[httpx.Response] = field(default_factory=list)
+    accumulated: list[Any] = field(default_factory=list)
+    applied: list[list[Any]] = field(default_factory=list)
+    step: int = 0
+    lose: dict[str, set[int]] = field(default_factory=dict)
+    drop: dict[str, set[int]] = field(default_factory=dict)
+    fail: dict[str, set[int]] = field(default_factory=dict)  # accepted, then failed inside
+    time_out: dict[str, set[int]] = field(default_factory=dict)  # executed, future timed out
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _pending_polls: dict[str, int] = field(default_factory=dict)
     _ops: dict[str, Submission] = field(default_factory=dict)
+    _counts: dict[str, int] = field(default_factory=dict)
+
+    def execute(self, sub: Submission, nth: int = 0) -> None:
+        """The engine's effect of an accepted submission (done at once, in arrival order)."""
+        op = sub.operation
+        if nth in self.fail.get(op, ()):
+            sub.result = {"error": f"500: Engine error: {op} failed", "category": "server"}
+            return
+        if op not in self.failures:
+            if op == "forward_backward":
+                self.accumulated.append(batch_key(sub.body))
+            elif op == "optim_step":
+                self.applied.append(self.accumulated)
+                self.accumulated = []
+                self.step += 1
+            elif op == "abort_gradient_epoch":
+                self.accumulated = []
+        sub.result = self.result_for(sub)
+        if nth in self.time_out.get(op, ()):  # the API side stopped waiting; the engine ran it
+            sub.result = {"error": f"504: {op} timeout after 120.0s", "category": "server"}
 
     def result_for(self, sub: Submission) -> dict[str, Any]:
         op = sub.operation
@@ -83,8 +118,10 @@ class FakeXorl:
                 "info": {},
             }
         if op == "optim_step":
-            step = sum(1 for s in self.submissions if s.operation == "optim_step")
-            return {"metrics": {"grad_norm": 1.0, "learning_rate": 1e-4, "step": step}, "info": {}}
+            return {
+                "metrics": {"grad_norm": 1.0, "learning_rate": 1e-4, "step": self.step},
+                "info": {},
+            }
         if op == "save_weights":
             name = sub.body.get("path") or "checkpoint-1"
             return {"path": f"xorl://{sub.body['model_id']}/weights/{name}"}
@@ -96,7 +133,7 @@ class FakeXorl:
             return {
                 "success": True,
                 "model_id": sub.body["model_id"],
-                "step": 0,
+                "step": self.step,
                 "forward_backward_step": 0,
                 "info": {},
             }
@@ -127,17 +164,27 @@ class FakeXorl:
                     }
                 )
             self.events.append(f"done:{sub.operation}")
-            return _json(self.result_for(sub))
+            return _json(sub.result if sub.result is not None else self.result_for(sub))
         if op in ASYNC_ROUTES:
             gate = self.gates.get(f"submit:{op}")
             if gate is not None:
                 await gate.wait()
+            nth = self._counts[op] = self._counts.get(op, 0) + 1
+            if nth in self.drop.get(op, ()):
+                self.events.append(f"dropped:{op}")
+                raise httpx.RemoteProtocolError("peer closed the connection", request=request)
             rid = f"future_{next(self._ids):012x}"
             sub = Submission(op, body, rid, dict(request.headers))
             self.submissions.append(sub)
             self.events.append(f"submit:{op}")
             self._ops[rid] = sub
             self._pending_polls[rid] = self.try_again_polls
+            self.execute(sub, nth)
+            if nth in self.lose.get(op, ()):
+                self.events.append(f"lost:{op}")
+                raise httpx.ReadError(
+                    "connection reset after the request was sent", request=request
+                )
             return _json({"request_id": rid, "model_id": body.get("model_id", "default")})
         raise AssertionError(f"unexpected route {path}")
 
@@ -147,6 +194,12 @@ class FakeXorl:
             for s in self.submissions
             if operation is None or s.operation == operation
         ]
+
+
+def batch_key(body: dict[str, Any]) -> Any:
+    """What identifies a forward_backward batch: its datums' first input ids."""
+    data = body["forward_backward_input"]["data"]
+    return tuple(d["model_input"]["input_ids"][0] for d in data)
 
 
 def datum_for_tests(n: int = 4) -> Any:

@@ -17,12 +17,14 @@ from xorl_openapi.api.system import health
 from xorl_openapi.models import FutureRetrieveRequest, UnloadModelRequest
 
 from xorl_client._config import ClientConfig
-from xorl_client._retry import RetryPolicy, parse_retry_after
+from xorl_client._retry import RetryPolicy, outcome_of, parse_retry_after
 from xorl_client._transport import Transport
 from xorl_client.errors import (
     APIConnectionError,
     APITimeoutError,
     InternalServerError,
+    Outcome,
+    OutcomeUnknownError,
     RateLimitError,
 )
 
@@ -61,12 +63,12 @@ NOT_SENT = [
     httpx.ConnectError("[Errno 111] Connection refused", request=REQ),
     httpx.ConnectTimeout("timed out", request=REQ),
     httpx.PoolTimeout("no connection", request=REQ),
+    httpx.WriteError("broken pipe", request=REQ),
 ]
 AMBIGUOUS = [
     httpx.ReadTimeout("timed out", request=REQ),
     httpx.ReadError("reset", request=REQ),
     httpx.RemoteProtocolError("Server disconnected without sending a response", request=REQ),
-    httpx.WriteError("broken pipe", request=REQ),
 ]
 
 
@@ -84,6 +86,28 @@ def test_ambiguous_errors_retried_only_when_idempotent(exc: Exception) -> None:
     d = policy().classify(exc, idempotent=False)
     assert not d.retry and d.delay is None
     assert "may already have executed" in d.reason
+
+
+@pytest.mark.parametrize(
+    "failure,outcome",
+    [
+        *((exc, Outcome.NOT_SENT) for exc in NOT_SENT),
+        *((exc, Outcome.UNKNOWN) for exc in AMBIGUOUS),
+        (resp(503, "API server not running"), Outcome.FAILED),
+        (resp(400, "bad"), Outcome.FAILED),
+        (resp(422, []), Outcome.FAILED),
+        (resp(429), Outcome.UNKNOWN),
+        (resp(502), Outcome.UNKNOWN),
+        (resp(503, "overloaded"), Outcome.UNKNOWN),
+        (resp(504), Outcome.UNKNOWN),
+        (resp(500, "boom"), Outcome.UNKNOWN),
+    ],
+    ids=lambda v: getattr(v, "value", None) or str(getattr(v, "status_code", type(v).__name__)),
+)
+def test_every_failure_has_an_outcome(failure: Any, outcome: Outcome) -> None:
+    """Only a failure that proves nothing reached the app is NOT_SENT; gateway answers are
+    UNKNOWN (the gateway may have forwarded the request); the app's own refusals FAILED."""
+    assert outcome_of(failure) is outcome
 
 
 def test_non_network_exceptions_are_never_retried() -> None:
@@ -124,22 +148,27 @@ def test_503_plain_text_body_not_retried_for_submissions() -> None:
     assert not policy().classify(r, idempotent=False).retry
 
 
-@pytest.mark.parametrize("idempotent", [True, False])
-def test_429_honours_retry_after_seconds(idempotent: bool) -> None:
-    d = policy().classify(resp(429, "slow", {"Retry-After": "7"}), idempotent=idempotent)
+def test_429_honours_retry_after_seconds() -> None:
+    d = policy().classify(resp(429, "slow", {"Retry-After": "7"}), idempotent=True)
     assert d.retry and d.delay == 7.0
+
+
+def test_429_is_never_resent_for_a_submission() -> None:
+    """The xorl app never answers 429: a gateway did, perhaps after forwarding the request."""
+    d = policy().classify(resp(429, "slow", {"Retry-After": "1"}), idempotent=False)
+    assert not d.retry and "may already have forwarded" in d.reason
 
 
 def test_429_honours_retry_after_http_date() -> None:
     now = 1_700_000_000.0
     date = email.utils.formatdate(now + 12, usegmt=True)
     p = RetryPolicy(jitter=False, wall_clock=lambda: now)
-    d = p.classify(resp(429, None, {"Retry-After": date}), idempotent=False)
+    d = p.classify(resp(429, None, {"Retry-After": date}), idempotent=True)
     assert d.retry and d.delay == pytest.approx(12.0)
 
 
 def test_429_without_retry_after_uses_backoff() -> None:
-    assert policy().classify(resp(429), idempotent=False).delay == 0.25
+    assert policy().classify(resp(429), idempotent=True).delay == 0.25
 
 
 def test_retry_after_parsing_edge_cases() -> None:
@@ -174,7 +203,7 @@ def test_max_attempts() -> None:
 def test_deadline_caps_retries() -> None:
     t = FakeTime()
     p = policy(t)
-    d = p.classify(resp(429, None, {"Retry-After": "30"}), idempotent=False, deadline=t.now + 10)
+    d = p.classify(resp(429, None, {"Retry-After": "30"}), idempotent=True, deadline=t.now + 10)
     assert not d.retry and "deadline" in d.reason
     assert p.classify(NOT_SENT[0], idempotent=False, attempt=5, deadline=t.now + 3.9).retry is False
     assert p.classify(NOT_SENT[0], idempotent=False, attempt=5, deadline=t.now + 4.1).retry
@@ -232,7 +261,7 @@ async def test_read_timeout_on_submission_is_not_resent() -> None:
         raise httpx.ReadTimeout("timed out", request=request)
 
     tr = transport_for(handler, t)
-    with pytest.raises(APITimeoutError, match="NOT resent") as info:
+    with pytest.raises(APITimeoutError, match="not resent") as info:
         await tr.call(
             unload_model,
             operation="unload_model",
@@ -241,7 +270,8 @@ async def test_read_timeout_on_submission_is_not_resent() -> None:
             body=UnloadModelRequest(model_id="m"),
         )
     assert calls == 1 and t.sleeps == []
-    assert "abort_gradient_epoch" in str(info.value)
+    assert isinstance(info.value, OutcomeUnknownError)
+    assert "Unloading again is safe" in str(info.value)  # the hint fits the operation
     await tr.aclose()
 
 

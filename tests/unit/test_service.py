@@ -73,6 +73,7 @@ def test_a_forked_child_rebinds_instead_of_reusing_the_parents_pool() -> None:
     parent_client = _runtime.run_coroutine(bind()).result(timeout=10)
     with pytest.raises(RuntimeError, match="another event loop"):
         asyncio.run(bind())  # same process, other loop: a usage error
-    transport._pid = -1  # what a forked child sees: the pool was made by another process
+    assert transport._generated is not None
+    transport._generated.pid = -1  # what a forked child sees: the pool of another process
     child_client = asyncio.run(bind())
     assert child_client is not parent_client

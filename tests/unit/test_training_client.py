@@ -180,7 +180,8 @@ def test_submission_resent_after_not_ready_503_keeps_its_seq_id() -> None:
     assert op_seq == fb_seq + 1
 
 
-def test_submission_not_resent_after_an_ambiguous_read_timeout() -> None:
+@pytest.mark.parametrize("exactly_once", [True, False])
+def test_submission_not_resent_after_an_ambiguous_read_timeout(exactly_once: bool) -> None:
     calls: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -189,10 +190,20 @@ def test_submission_not_resent_after_an_ambiguous_read_timeout() -> None:
 
     server = FakeXorl()
     server.handler = handler  # type: ignore[assignment, method-assign]
-    tc = make_training_client(server)
-    with pytest.raises(xc.TransportError):
+    tc = make_training_client(
+        server, exactly_once=exactly_once, operation_timeout=0.2, settle_timeout=0.2
+    )
+    with pytest.raises(xc.TransportError if not exactly_once else xc.EpochAbortedError) as info:
         tc.forward_backward([datum()]).result(timeout=10)
-    assert calls == ["/api/v1/forward_backward"]
+    # the batch itself was sent once; what followed were aborts (idempotent) trying to
+    # discard it again
+    assert calls.count("/api/v1/forward_backward") == 1
+    assert set(calls) <= {"/api/v1/forward_backward", "/api/v1/abort_gradient_epoch"}
+    if exactly_once:
+        assert info.value.outcome is xc.Outcome.FAILED
+        assert "discards the epoch's gradients" in str(info.value)
+    else:
+        assert info.value.outcome is xc.Outcome.UNKNOWN and calls == calls[:1]
 
 
 def test_tinker_shaped_inputs_are_accepted() -> None:

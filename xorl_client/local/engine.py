@@ -40,6 +40,7 @@ is 1.0 up to floating point, whatever sampling parameters produced the token.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -96,6 +97,7 @@ __all__ = [
     "OptimizerConfig",
     "SamplerWeights",
     "SessionSpec",
+    "datum_digest",
     "loss_and_gradients",
 ]
 
@@ -359,6 +361,21 @@ def loss_and_gradients(
 
 # ----------------------------------------------------------------------------- sessions
 
+_DIGEST_MOD = 1 << 64
+
+
+def datum_digest(datum: Mapping[str, Any]) -> int:
+    """A 64-bit digest of one datum's input tokens (wire form), for the applied-batch counter.
+
+    >>> datum_digest({"model_input": {"input_ids": [1, 2, 3]}}) == datum_digest(
+    ...     {"model_input": {"input_ids": [1, 2, 3]}, "loss_fn_inputs": {}})
+    True
+    """
+    model_input = datum.get("model_input")
+    ids = model_input.get("input_ids") if isinstance(model_input, Mapping) else None
+    text = json.dumps(ids if ids is not None else datum, sort_keys=True, default=str)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
 
 class ModelSession:
     """One training session (one ``model_id``): parameters, gradient accumulator, optimizer.
@@ -399,6 +416,11 @@ class ModelSession:
         self._forward_backward_calls = 0
         self._step = 0
         self._optimizer = AdamW()
+        # Which batches the applied steps used (local only): the datums accumulated since the
+        # last step, and the count and order-free digest of every datum a step has applied.
+        self._epoch_digests: list[int] = []
+        self._applied_datums = 0
+        self._applied_digest = 0
 
     # -- introspection -------------------------------------------------------------------
 
@@ -520,6 +542,7 @@ class ModelSession:
                         self._grads[name] += grad
                     self._accumulated_tokens += evaluation.valid_tokens
                 self._forward_backward_calls += 1
+                self._epoch_digests.extend(datum_digest(d) for d in data)
         elapsed = time.perf_counter() - started
         return self._result(batch, loss, evaluation, per_token, backward, elapsed)
 
@@ -603,6 +626,8 @@ class ModelSession:
                 weight_decay=float(weight_decay),
                 grad_clip=None if grad_clip is None else float(grad_clip),
             )
+            self._applied_datums += len(self._epoch_digests)
+            self._applied_digest = (self._applied_digest + sum(self._epoch_digests)) % _DIGEST_MOD
             self._clear_gradients()
             self._step += 1
             return {
@@ -619,6 +644,7 @@ class ModelSession:
             grad.fill(0.0)
         self._accumulated_tokens = 0
         self._prenormalized_grads = False
+        self._epoch_digests = []
 
     def abort_gradient_epoch(self) -> dict[str, Any]:
         """Discard everything accumulated since the last ``optim_step``; idempotent.
@@ -635,6 +661,14 @@ class ModelSession:
                 "info": {},
             }
 
+    @property
+    def applied(self) -> tuple[int, int]:
+        """``(datums, digest)``: how many datums the applied steps used, and the sum of their
+        :func:`datum_digest` s modulo 2**64. Local only; saved in ``model.npz`` (as
+        ``applied_datums`` and ``applied_digest`` in 16-bit pieces) so that a test can check,
+        from the server's own record, that every batch was applied exactly once."""
+        return self._applied_datums, self._applied_digest
+
     # -- checkpoints -----------------------------------------------------------------------
 
     def save(self, directory: Path, *, include_optimizer: bool = True) -> None:
@@ -650,6 +684,11 @@ class ModelSession:
             model = {k: v.copy() for k, v in self._params.items()}
             model.update(self._base.fingerprint())
             model["step"] = np.array(float(self._step))
+            model["applied_datums"] = np.array(float(self._applied_datums))
+            # in 16-bit pieces: checkpoints hold float64 arrays, exact only up to 2**53
+            model["applied_digest"] = np.array(
+                [float((self._applied_digest >> shift) & 0xFFFF) for shift in (48, 32, 16, 0)]
+            )
             _save_npz(directory / MODEL_FILE, model)
             if include_optimizer:
                 _save_npz(directory / OPTIMIZER_FILE, self._optimizer.state_dict())
@@ -706,7 +745,13 @@ class ModelSession:
             self._grads = {k: np.zeros_like(v) for k, v in params.items()}
             self._accumulated_tokens = 0
             self._prenormalized_grads = False
+            self._epoch_digests = []
             self._step = int(arrays.get("step", np.array(0.0)))
+            self._applied_datums = int(arrays.get("applied_datums", np.array(0.0)))
+            pieces = arrays.get("applied_digest", np.zeros(4))
+            self._applied_digest = sum(
+                int(p) << s for p, s in zip(pieces, (48, 32, 16, 0), strict=True)
+            )
 
     def export_for_sampler(self, directory: Path) -> None:
         """Write what a sampler needs: the full table, or the LoRA adapter + its config.

@@ -7,7 +7,14 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from xorl_client.errors import APIConnectionError, APIStatusError, RequestFailedError, XorlError
+from xorl_client.errors import (
+    APIConnectionError,
+    APIStatusError,
+    Outcome,
+    RequestFailedError,
+    XorlError,
+    with_outcome,
+)
 from xorl_client.sampling.request import SampleRequest
 from xorl_client.types import SampledSequence, SampleResponse, StopReason
 
@@ -138,7 +145,7 @@ def stop_reason_of(raw: Any, index: int) -> StopReason:
         return "stop"
     if lowered == "abort":
         why = f": {message}" if message else ""
-        raise RequestFailedError(
+        raise with_outcome(RequestFailedError, Outcome.FAILED)(
             f"the inference server aborted the generation of sequence {index}{why} (overload, "
             "a weight update or an explicit /abort_request); its tokens are incomplete, sample "
             "again",

@@ -186,9 +186,11 @@ def is_chat_messages(prompt: Any) -> bool:
 def prompt_field(prompt: Any) -> tuple[str, str | list[int]]:
     """``("text", str)`` or ``("input_ids", ids)``, validated."""
     if isinstance(prompt, str):
-        if not prompt:
+        if not prompt:  # like an empty token list: there is nothing to continue
             raise DataValidationError(
-                "the prompt text is empty", field="prompt", rule="prompt is not empty"
+                "the prompt text is empty; give at least one character (or token id)",
+                field="prompt",
+                rule="prompt is not empty",
             )
         return "text", prompt
     if is_chat_messages(prompt):

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from xorl_client._checks import check_finite_tree
+from xorl_client.loss_names import check_loss_fn
 from xorl_client.tinker_compat.coerce import coerce_batch
 from xorl_client.tinker_compat.losses import (
     CROSS_ENTROPY_LOSSES,
@@ -52,6 +54,8 @@ def prepare_loss_request(
     loss_fn: str,
     loss_fn_params: Mapping[str, Any] | None = None,
     loss_fn_config: Mapping[str, Any] | None = None,
+    *,
+    operation: str = "forward_backward",
 ) -> LossRequest:
     """Coerce, map, check and (for fractional cross-entropy weights) rewrite one request.
 
@@ -60,11 +64,12 @@ def prepare_loss_request(
     would ignore for that loss.
     """
     datums = coerce_batch(data)
-    server_loss = resolve_loss_fn(loss_fn)
+    server_loss = check_loss_fn(resolve_loss_fn(loss_fn), operation)
     source = "loss_fn_params" if loss_fn_params is not None else "loss_fn_config"
-    params = translate_loss_params(
-        loss_fn, server_loss, resolve_loss_fn_params(loss_fn_params, loss_fn_config), source=source
-    )
+    given = resolve_loss_fn_params(loss_fn_params, loss_fn_config)
+    if given is not None:  # a NaN anywhere would be sent as null: "use the server's default"
+        check_finite_tree(given, "loss_fn_params")
+    params = translate_loss_params(loss_fn, server_loss, given, source=source)
     weighted_ce = server_loss in CROSS_ENTROPY_LOSSES
     validate_batch(datums, server_loss, fractional_weights=weighted_ce)
     if not (weighted_ce and has_fractional_weights(datums)):

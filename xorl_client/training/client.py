@@ -11,10 +11,12 @@ its value is the ``APIFuture`` itself, so the request is submitted by the first 
 the result arrives with the second: ``fut = await tc.forward_backward_async(batch)`` then
 ``out = await fut``.
 
-How order is kept: each call takes a submission ticket and its ``seq_id`` s synchronously, at call
-time. Submissions leave in ticket order; the server runs queued ``seq_id`` requests lowest first,
-so ``optim_step`` never overtakes the ``forward_backward`` called before it. Requests the server
-schedules without a ``seq_id`` (save/load/export/sync/unload) are *barriers*: they wait until
+How order is kept: each call takes a submission ticket synchronously, at call time; submissions
+leave in ticket order, each taking its ``seq_id`` s when its turn comes, and the server runs
+queued ``seq_id`` requests lowest first, so ``optim_step`` never overtakes the
+``forward_backward`` called before it. Every batch counts once through faults
+(``docs/reliability.md``). Requests the server schedules without a ``seq_id``
+(save/load/export/sync/unload) are *barriers*: they wait until
 everything called earlier on this client has finished, and everything called later waits for
 them, so ``save_state()`` captures exactly the state the calls before it produced.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from xorl_client._checks import check_finite_tree, check_number
 from xorl_client._twins import future_twin
 from xorl_client.errors import DataValidationError
 from xorl_client.futures import APIFuture
@@ -149,25 +152,21 @@ class TrainingClient(CustomLossMixin, CheckpointsMixin, SamplerBridgeMixin):
         body: dict[str, Any] = {"model_id": self.model_id}
         if adam_params is not None:
             body["adam_params"] = coerce_adam_params(adam_params).to_wire()
+            check_finite_tree(body["adam_params"], "adam_params")
         if learning_rate is not None:
-            body["learning_rate"] = float(learning_rate)
+            body["learning_rate"] = check_number("learning_rate", learning_rate, minimum=0.0)
         if gradient_clip is not None:
-            body["gradient_clip"] = float(gradient_clip)
-        return self._sequenced(
-            "optim_step", body, lambda parsed: OptimStepOutput.from_wire(wire_dict(parsed))
-        )
+            body["gradient_clip"] = check_number("gradient_clip", gradient_clip)
+        return self._optim_step(body)
 
     def abort_gradient_epoch(self) -> APIFuture[AbortGradientEpochOutput]:
         """Discard every gradient accumulated since the last successful ``optim_step``.
 
-        The recovery after an ambiguous ``forward_backward`` failure: abort, then replay the
-        epoch's ``forward_backward`` calls.
+        The SDK does this itself when a ``forward_backward`` or ``optim_step`` ends in doubt
+        (``docs/reliability.md``); call it to start an epoch over, or to accept the server's
+        state after a :class:`~xorl_client.SessionStateError`.
         """
-        return self._sequenced(
-            "abort_gradient_epoch",
-            {"model_id": self.model_id},
-            lambda parsed: AbortGradientEpochOutput.from_wire(wire_dict(parsed)),
-        )
+        return self._abort_epoch(lambda p: AbortGradientEpochOutput.from_wire(wire_dict(p)))
 
     # -- weights ----------------------------------------------------------------------------
 

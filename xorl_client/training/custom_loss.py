@@ -13,10 +13,13 @@ Tinker's mechanism - the function never leaves the client - made exact on xorl:
    per-token-coefficient form (:mod:`xorl_client.tinker_compat.weights`: CISPO with both ratio
    bounds at 1 and ``advantages = -g``), negative coefficients included.
 
-Ordering: one submission ticket and ``2 x chunks`` seq_ids are reserved when the method is
-called, and the client's submission slot is held from the forward's submission until the
-surrogate's is accepted, so anything called afterwards (typically ``optim_step``) is submitted
-after both phases and runs after them, and nothing runs between the two phases.
+Ordering and exactly-once: one submission ticket is taken and the surrogate joins the current
+gradient epoch when the method is called; the client's turn is held from the forward's
+submission until the surrogate's is accepted, so anything called afterwards (typically
+``optim_step``) is submitted after both phases and nothing runs between them. The surrogate is
+an ordinary held ``forward_backward`` of its epoch: replayed if its outcome is in doubt, and if
+the custom call fails before it is sent (the forward failed, the loss raised), the epoch is
+given up and its ``optim_step`` raises ``EpochAbortedError`` (``docs/reliability.md``).
 
 Normalisation: like every ``forward_backward`` on xorl, the gradient is divided at
 ``optim_step`` by the valid tokens of the whole gradient epoch; for the surrogate those are the
@@ -33,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from xorl_client.chunking import merge_outputs, split_batch
+from xorl_client.chunking import split_batch
 from xorl_client.errors import DataValidationError, MissingDependencyError, XorlError
 from xorl_client.futures import APIFuture
 from xorl_client.tinker_compat import (
@@ -43,8 +46,10 @@ from xorl_client.tinker_compat import (
     coerce_batch,
     trained_positions,
 )
+from xorl_client.training import _verdicts as verdicts
 from xorl_client.training._core import TrainingCore
-from xorl_client.training.wire import endpoint_for, request_model, wire_dict
+from xorl_client.training.epoch import EpochState
+from xorl_client.training.wire import request_model
 from xorl_client.types import Datum, ForwardBackwardOutput
 from xorl_client.validation import validate_batch
 
@@ -295,95 +300,89 @@ class CustomLossMixin(TrainingCore):
             )
             for k in range(n_chunks)
         ]
-        # Reserved only once nothing can fail before launch: a taken ticket must be released.
-        slot = self._take(2 * n_chunks)
-        for request, seq_id in zip(forward_requests, slot.seq_ids, strict=False):
-            request.seq_id = seq_id
         deadline = self._transport.deadline()
+        # Reserved only once nothing can fail before launch: a taken ticket must be released.
+        # The surrogate joins the gradient epoch now, in call order (its payload is filled in
+        # once the forward has run), so an optim_step called later closes the right epoch.
+        with self._lock:
+            slot = self._take()
+            held = self._ledger.add_forward_backward([], [])
 
         async def run() -> ForwardBackwardOutput:
-            async with self._sequencer.slot(slot.ticket):
-                forward = await self._submit_and_wait("forward", forward_requests, sizes, deadline)
-                outputs = forward.loss_fn_outputs
-                if len(outputs) != len(forward_data) or any("logprobs" not in o for o in outputs):
-                    raise XorlError(
-                        "the forward pass returned no per-token logprobs for every datum "
-                        f"(loss_fn_output_type={forward.loss_fn_output_type!r}, "
-                        f"{len(outputs)} outputs for {len(forward_data)} datums); the custom "
-                        "loss needs them. Nothing was accumulated"
-                    )
-                logprobs = [o["logprobs"].tolist() for o in outputs]
-                result = await asyncio.to_thread(compute, logprobs)
-                _check_gradients(result, logprobs)
+            settler = self._settler
+            async with self._turn(slot):
+                try:
+                    await settler.before_send("forward_backward", deadline)
+                    if held.epoch.state is EpochState.VOID:
+                        raise verdicts.given_up("forward_backward", held.epoch, held)
+                    ids = await self._submit_forwards(forward_requests, deadline)
+                    forward = await self._collect_forwards(ids, sizes, deadline)
+                    logprobs = _forward_logprobs(forward, len(forward_data))
+                    result = await asyncio.to_thread(compute, logprobs)
+                    _check_gradients(result, logprobs)
+                except BaseException as exc:
+                    # The surrogate was never sent: its epoch cannot be stepped as called.
+                    reason = exc if isinstance(exc, XorlError) else _not_sent(exc)
+                    settler.give_up(held.epoch, reason)
+                    raise
                 surrogates = [
                     _surrogate_datum(d, g, i)
                     for i, (d, g) in enumerate(zip(forward_data, result.gradients, strict=True))
                 ]
-                backward_requests = []
-                backward_sizes = []
-                for k in range(n_chunks):
-                    lo, hi = bounds[k], bounds[k + 1]
-                    # A chunk whose every position is masked (zero gradient or no target)
-                    # would add nothing and the server refuses it: it is not sent (its seq_id
-                    # stays unused).
-                    if not any(any(trained_positions(d)) for d in surrogates[lo:hi]):
-                        continue
-                    body = {
-                        "model_id": self.model_id,
-                        "seq_id": slot.seq_ids[n_chunks + k],
-                        "forward_backward_input": {
-                            "data": [d.to_wire() for d in surrogates[lo:hi]],
-                            "loss_fn": COEFFICIENT_LOSS,
-                            "loss_fn_params": dict(COEFFICIENT_PARAMS),
-                        },
-                    }
-                    backward_requests.append(request_model("forward_backward", body))
-                    backward_sizes.append(hi - lo)
-                request_ids = await self._submit_all(
-                    "forward_backward", backward_requests, deadline
-                )
-            backward = (
-                await self._wait_all("forward_backward", request_ids, backward_sizes, deadline)
-                if request_ids
-                else None
-            )
-            return _compose(forward, backward, result)
+                requests, backward_sizes = _surrogate_requests(self.model_id, surrogates, bounds)
+                if not requests:  # every position masked: nothing to accumulate
+                    with self._lock:
+                        held.epoch.calls.remove(held)
+                    return _compose(forward, None, result)
+                held.requests, held.sizes = requests, backward_sizes
+                try:
+                    await settler.send_attempt(held, deadline)
+                except XorlError as exc:
+                    if not self._ledger.enabled:
+                        raise
+                    await self._repair_forward_backward(held, exc, deadline)
+            return _compose(forward, await settler.output_of(held), result)
 
         return self._launch("forward_backward_custom", slot, run())
 
-    async def _submit_all(
-        self, operation: str, requests: list[Any], deadline: float | None
-    ) -> list[str]:
-        endpoint = endpoint_for(operation)
-        request_ids: list[str] = []
-        for index, request in enumerate(requests):
-            try:
-                request_ids.append(await self._submit(endpoint, operation, request, deadline))
-            except XorlError as exc:
-                if index and operation == "forward_backward":
-                    exc.add_note(
-                        f"{index} of {len(requests)} surrogate chunks were already accepted and "
-                        "their gradients will accumulate; call abort_gradient_epoch() before "
-                        "replaying the epoch."
-                    )
-                raise
-        return request_ids
 
-    async def _wait_all(
-        self, operation: str, request_ids: list[str], sizes: list[int], deadline: float | None
-    ) -> ForwardBackwardOutput:
-        polls = [asyncio.ensure_future(self._wait(r, operation, deadline)) for r in request_ids]
-        try:
-            parsed = await asyncio.gather(*polls)
-        except BaseException:
-            for poll in polls:
-                poll.cancel()
-            raise
-        outputs = [ForwardBackwardOutput.from_wire(wire_dict(p)) for p in parsed]
-        return outputs[0] if len(outputs) == 1 else merge_outputs(outputs, sizes)
+def _forward_logprobs(forward: ForwardBackwardOutput, count: int) -> list[list[float]]:
+    outputs = forward.loss_fn_outputs
+    if len(outputs) != count or any("logprobs" not in o for o in outputs):
+        raise XorlError(
+            "the forward pass returned no per-token logprobs for every datum "
+            f"(loss_fn_output_type={forward.loss_fn_output_type!r}, "
+            f"{len(outputs)} outputs for {count} datums); the custom "
+            "loss needs them. Nothing was accumulated"
+        )
+    return [o["logprobs"].tolist() for o in outputs]
 
-    async def _submit_and_wait(
-        self, operation: str, requests: list[Any], sizes: list[int], deadline: float | None
-    ) -> ForwardBackwardOutput:
-        request_ids = await self._submit_all(operation, requests, deadline)
-        return await self._wait_all(operation, request_ids, sizes, deadline)
+
+def _not_sent(exc: BaseException) -> XorlError:
+    return XorlError(
+        f"forward_backward_custom stopped before its backward was sent: {type(exc).__name__}: {exc}"
+    )
+
+
+def _surrogate_requests(
+    model_id: str, surrogates: list[Datum], bounds: list[int]
+) -> tuple[list[Any], list[int]]:
+    """One ``forward_backward`` request per forward chunk; a chunk whose every position is
+    masked (zero gradient or no target) would add nothing and the server refuses it, so it is
+    left out."""
+    requests: list[Any] = []
+    sizes: list[int] = []
+    for lo, hi in itertools.pairwise(bounds):
+        if not any(any(trained_positions(d)) for d in surrogates[lo:hi]):
+            continue
+        body = {
+            "model_id": model_id,
+            "forward_backward_input": {
+                "data": [d.to_wire() for d in surrogates[lo:hi]],
+                "loss_fn": COEFFICIENT_LOSS,
+                "loss_fn_params": dict(COEFFICIENT_PARAMS),
+            },
+        }
+        requests.append(request_model("forward_backward", body))
+        sizes.append(hi - lo)
+    return requests, sizes
