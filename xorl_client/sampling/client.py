@@ -22,6 +22,8 @@ from xorl_client.compat.official import (
     env_int,
     lora_name_from_model_path,
 )
+from xorl_client.compat.tinker_options import check_tinker_options
+from xorl_client.compat.tinker_orders import tinker_order
 from xorl_client.errors import (
     APIConnectionError,
     APIStatusError,
@@ -39,6 +41,7 @@ from xorl_client.sampling.request import (
     prepare_request,
 )
 from xorl_client.sampling.retry import SamplingRetryPolicy
+from xorl_client.sampling.tinker_methods import TinkerSamplingMixin
 from xorl_client.types import ModelInput, SampleResponse, SamplingParams
 
 __all__ = [
@@ -58,7 +61,7 @@ ENV_INFERENCE_API_KEY: Final = "XORL_INFERENCE_API_KEY"
 DEFAULT_SAMPLING_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=600.0, write=120.0, pool=600.0)
 
 
-class SamplingClient:
+class SamplingClient(TinkerSamplingMixin):
     """Samples completions from an SGLang-compatible inference server.
 
     The positional order is the official client's: ``SamplingClient(base_url, model_path,
@@ -244,6 +247,7 @@ class SamplingClient:
 
     # -- sampling -------------------------------------------------------------------------------
 
+    @tinker_order("sample")
     def sample(
         self,
         prompt: Prompt | Any,
@@ -254,6 +258,11 @@ class SamplingClient:
         *,
         include_prompt_logprobs: bool = False,
         timeout: float | None = None,
+        topk_prompt_logprobs: int = 0,
+        prompt_logprobs_last_n: int | None = None,
+        topk_sample_logprobs: int = 0,
+        target_prompt_logprobs: Any = None,
+        prompt_alt_tokens_k: int = 0,
     ) -> APIFuture[SampleResponse]:
         """Generate ``num_samples`` completions of ``prompt``; returns at once.
 
@@ -270,9 +279,16 @@ class SamplingClient:
             include_prompt_logprobs: also fill ``prompt_logprobs`` (entry 0 is ``None``).
             timeout: seconds for the whole call, retries included; defaults to
                 ``operation_timeout``.
+            topk_prompt_logprobs: fill ``topk_prompt_logprobs`` with the K most likely
+                ``(token_id, logprob)`` at every prompt position (entry 0 ``None``).
+            prompt_logprobs_last_n: score only the last N prompt positions (the others are
+                ``None``); needs ``include_prompt_logprobs`` and a tokenized prompt.
+            topk_sample_logprobs, target_prompt_logprobs, prompt_alt_tokens_k: Tinker's;
+                only their defaults are accepted (the inference server has no counterpart).
 
-        Tinker's positional order ``sample(prompt, num_samples, sampling_params)`` is also
-        understood.
+        Tinker's positional order ``sample(prompt, num_samples, sampling_params,
+        include_prompt_logprobs, topk_prompt_logprobs, ...)`` is recognised by the int in the
+        second position.
 
         Raises (from ``result()``): :class:`~xorl_client.BadRequestError` (never retried; the
         message carries SGLang's), :class:`~xorl_client.RequestFailedError` (the server aborted
@@ -280,11 +296,12 @@ class SamplingClient:
         e.g. a null logprob), transport errors. Bad arguments raise
         :class:`~xorl_client.DataValidationError` here, before anything is sent.
         """
-        params: Any = sampling_params
-        count: Any = num_samples
-        if isinstance(params, int) and not isinstance(params, bool):
-            # Tinker's order: sample(prompt, num_samples, sampling_params).
-            params, count = (None if isinstance(count, int) else count), params
+        check_tinker_options(
+            "sample",
+            topk_sample_logprobs=topk_sample_logprobs,
+            target_prompt_logprobs=target_prompt_logprobs,
+            prompt_alt_tokens_k=prompt_alt_tokens_k,
+        )
         if lora_path is not None and (not isinstance(lora_path, str) or not lora_path.strip()):
             raise DataValidationError(
                 f"lora_path must be a non-empty adapter name, not {lora_path!r}",
@@ -293,11 +310,13 @@ class SamplingClient:
             )
         request = self._prepare(
             prompt,
-            coerce_params(params),
-            count,
+            coerce_params(sampling_params),
+            num_samples,
             return_logprobs=return_logprobs,
             prompt_logprobs=include_prompt_logprobs,
             lora_path=lora_path,
+            topk_prompt_logprobs=topk_prompt_logprobs,
+            prompt_logprobs_last_n=prompt_logprobs_last_n,
         )
         deadline = self._transport.deadline(timeout)
         return APIFuture(_runtime.run_coroutine(self._send(request, deadline)), operation="sample")
@@ -353,6 +372,8 @@ class SamplingClient:
         return_logprobs: bool,
         prompt_logprobs: bool,
         lora_path: str | None = None,
+        topk_prompt_logprobs: int = 0,
+        prompt_logprobs_last_n: int | None = None,
     ) -> SampleRequest:
         return prepare_request(
             prompt,
@@ -362,6 +383,8 @@ class SamplingClient:
             prompt_logprobs=prompt_logprobs,
             lora_path=lora_path or self.lora_path,
             model=self.model,
+            topk_prompt_logprobs=topk_prompt_logprobs,
+            prompt_logprobs_last_n=prompt_logprobs_last_n,
         )
 
     async def _send(self, request: SampleRequest, deadline: float | None) -> SampleResponse:

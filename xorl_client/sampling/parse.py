@@ -49,9 +49,19 @@ def parse_response(parsed: Any, request: SampleRequest) -> SampleResponse:
     sequences = [
         _sequence(out, i, want_logprobs=request.return_logprobs) for i, out in enumerate(outputs)
     ]
-    prompt_logprobs = _prompt_logprobs(outputs[0]) if request.prompt_logprobs else None
+    meta_info = _meta_info(outputs[0])
+    start = request.first_scored - 1
+    prompt_logprobs = _prompt_logprobs(outputs[0], start) if request.prompt_logprobs else None
+    topk = (
+        _topk_prompt_logprobs(meta_info or {}, start, request.topk_prompt_logprobs)
+        if request.topk_prompt_logprobs
+        else None
+    )
     return SampleResponse(
-        sequences=sequences, meta_info=_meta_info(outputs[0]), prompt_logprobs=prompt_logprobs
+        sequences=sequences,
+        meta_info=meta_info,
+        prompt_logprobs=prompt_logprobs,
+        topk_prompt_logprobs=topk,
     )
 
 
@@ -152,19 +162,54 @@ def _sequence(out: Any, index: int, *, want_logprobs: bool) -> SampledSequence:
     return SampledSequence(tokens=tokens, logprobs=logprobs, stop_reason=stop, text=text)
 
 
-def _prompt_logprobs(out: Any) -> list[float | None]:
+def _prompt_logprobs(out: Any, start: int) -> list[float | None]:
+    """One entry per prompt position: ``None`` before ``start + 1``, then the scored logprobs."""
     entries = out.meta_info.input_token_logprobs
     if not isinstance(entries, list):
         raise XorlError(
             "sample: prompt logprobs were requested but the inference server returned no "
             "meta_info.input_token_logprobs"
         )
-    values: list[float | None] = []
+    values: list[float | None] = [None] * start
     for entry in entries:
         value = entry[0] if isinstance(entry, list) and entry else None
         # Kept as None (the first prompt token has no prediction); never turned into 0.0.
         values.append(float(value) if isinstance(value, int | float) else None)
+    if values:
+        values[start] = None  # SGLang drops the logit predicting its first entry
     return values
+
+
+def _topk_prompt_logprobs(
+    meta: Mapping[str, Any], start: int, k: int
+) -> list[list[tuple[int, float]] | None]:
+    """SGLang's ``input_top_logprobs`` as Tinker's per-position ``[(token_id, logprob), ...]``."""
+    rows = meta.get("input_top_logprobs")
+    if not isinstance(rows, list):
+        raise XorlError(
+            "sample: topk_prompt_logprobs was requested but the inference server returned no "
+            "meta_info.input_top_logprobs (is top_logprobs_num supported there?)"
+        )
+    result: list[list[tuple[int, float]] | None] = [None] * (start + 1)
+    for offset, row in enumerate(rows[1:], start=start + 1):
+        if not isinstance(row, list) or len(row) > k:
+            raise XorlError(
+                f"sample: input_top_logprobs[{offset - start}] is {row!r}; expected a list of "
+                f"at most {k} [logprob, token_id, text] entries"
+            )
+        pairs: list[tuple[int, float]] = []
+        for entry in row:
+            if not isinstance(entry, list | tuple) or len(entry) < 2:
+                raise XorlError(f"sample: malformed input_top_logprobs entry {entry!r}")
+            value, token = entry[0], entry[1]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise XorlError(
+                    f"sample: input_top_logprobs entry {entry!r} at prompt position {offset} "
+                    "has no logprob"
+                )
+            pairs.append((int(token), float(value)))
+        result.append(pairs)
+    return result
 
 
 def sglang_status_error(exc: APIStatusError) -> APIStatusError:

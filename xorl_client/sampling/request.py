@@ -27,6 +27,10 @@ class SampleRequest:
     num_samples: int
     return_logprobs: bool
     prompt_logprobs: bool
+    #: the K of Tinker's ``topk_prompt_logprobs`` (0: not asked for)
+    topk_prompt_logprobs: int = 0
+    #: the first prompt position whose logprob is wanted (Tinker's ``prompt_logprobs_last_n``)
+    first_scored: int = 1
 
 
 def prepare_request(
@@ -38,8 +42,16 @@ def prepare_request(
     prompt_logprobs: bool,
     lora_path: str | None,
     model: str | None,
+    topk_prompt_logprobs: int = 0,
+    prompt_logprobs_last_n: int | None = None,
 ) -> SampleRequest:
-    """Validate one prompt and build its ``/generate`` body."""
+    """Validate one prompt and build its ``/generate`` body.
+
+    Prompt scoring (``prompt_logprobs``, ``topk_prompt_logprobs``) asks SGLang for
+    ``input_token_logprobs`` (and ``top_logprobs_num`` alternatives) from ``logprob_start_len``:
+    0 for the whole prompt, or one position before the last ``prompt_logprobs_last_n`` (SGLang
+    leaves its first entry null).
+    """
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
         raise DataValidationError(
             f"num_samples must be a positive integer, not {num_samples!r}",
@@ -47,6 +59,9 @@ def prepare_request(
             rule="num_samples >= 1",
         )
     key, value = _prompt_field(prompt)
+    first_scored = _first_scored(
+        value, prompt_logprobs, topk_prompt_logprobs, prompt_logprobs_last_n
+    )
     sglang = params.to_sglang()
     body: dict[str, Any] = {}
     if num_samples == 1:
@@ -62,10 +77,13 @@ def prepare_request(
         body["sampling_params"] = [
             {**sglang, "sampling_seed": (seed + i) % _SEED_MODULUS} for i in range(num_samples)
         ]
-    if return_logprobs or prompt_logprobs:
+    scoring = prompt_logprobs or topk_prompt_logprobs > 0
+    if return_logprobs or scoring:
         body["return_logprob"] = True
-    if prompt_logprobs:
-        body["logprob_start_len"] = 0
+    if scoring:
+        body["logprob_start_len"] = first_scored - 1
+    if topk_prompt_logprobs > 0:
+        body["top_logprobs_num"] = topk_prompt_logprobs
     if lora_path:
         body["lora_path"] = lora_path
     if model:
@@ -75,7 +93,41 @@ def prepare_request(
         body["return_routed_experts"] = True
     if params.return_expert_logits:
         body["return_expert_logits"] = True
-    return SampleRequest(body, num_samples, return_logprobs, prompt_logprobs)
+    return SampleRequest(
+        body, num_samples, return_logprobs, prompt_logprobs, topk_prompt_logprobs, first_scored
+    )
+
+
+def _first_scored(prompt: str | list[int], include: bool, topk: Any, last_n: Any) -> int:
+    """The first prompt position to score (1 = every position that has a prediction)."""
+    if isinstance(topk, bool) or not isinstance(topk, int) or topk < 0:
+        raise DataValidationError(
+            f"topk_prompt_logprobs must be an integer >= 0, not {topk!r}",
+            field="topk_prompt_logprobs",
+            rule="topk_prompt_logprobs >= 0",
+        )
+    if last_n is None:
+        return 1
+    if isinstance(last_n, bool) or not isinstance(last_n, int) or last_n < 1:
+        raise DataValidationError(
+            f"prompt_logprobs_last_n must be an integer >= 1 or None, not {last_n!r}",
+            field="prompt_logprobs_last_n",
+            rule="prompt_logprobs_last_n >= 1",
+        )
+    if not include:
+        raise DataValidationError(
+            "prompt_logprobs_last_n is only meaningful with include_prompt_logprobs=True",
+            field="prompt_logprobs_last_n",
+            rule="prompt_logprobs_last_n needs include_prompt_logprobs",
+        )
+    if isinstance(prompt, str):
+        raise DataValidationError(
+            "prompt_logprobs_last_n needs a tokenized prompt (a ModelInput or token ids): the "
+            "length of a text prompt is only known to the server",
+            field="prompt_logprobs_last_n",
+            rule="prompt_logprobs_last_n needs token ids",
+        )
+    return max(1, len(prompt) - last_n)
 
 
 def coerce_params(params: Any) -> SamplingParams:
