@@ -17,6 +17,7 @@ script.py ARGS`` (or ``-m package.module``) installs the shim and runs the progr
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import runpy
 import sys
@@ -94,9 +95,14 @@ def install() -> None:
 
 def run(target: str, args: Sequence[str], *, module: bool = False) -> None:
     """Install the shim, then run ``target`` (a script path, or a module with ``module=True``)
-    as ``__main__`` with ``sys.argv = [target, *args]``."""
+    as ``__main__`` with ``sys.argv = [target, *args]``.
+
+    ``sys.path[0]`` is what ``python script.py`` / ``python -m module`` would make it: the
+    script's directory, or the current directory for a module.
+    """
     install()
     sys.argv = [target, *args]
+    sys.path.insert(0, os.getcwd() if module else os.path.dirname(os.path.abspath(target)))
     if module:
         runpy.run_module(target, run_name="__main__", alter_sys=True)
     else:
