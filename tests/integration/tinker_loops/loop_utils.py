@@ -63,8 +63,8 @@ def save_checkpoint(
 def mean_nll(logprobs: list[tinker.TensorData], weights: list[tinker.TensorData]) -> float:
     total = sum(
         -lp * w
-        for l, ws in zip(logprobs, weights, strict=True)
-        for lp, w in zip(l.tolist(), ws.tolist(), strict=True)
+        for lps, ws in zip(logprobs, weights, strict=True)
+        for lp, w in zip(lps.tolist(), ws.tolist(), strict=True)
     )
     return total / sum(sum(ws.tolist()) for ws in weights)
 
