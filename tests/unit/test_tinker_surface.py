@@ -517,6 +517,7 @@ def test_create_sampling_client_takes_tinkers_positional_order() -> None:
     with xc.ServiceClient(TRAINING, httpx_transport=httpx.MockTransport(adapters)) as sc:
         client = sc.create_sampling_client("xorl://lora-1/sampler_weights/run-a-000001")
         assert client.lora_path == "run-a-000001"
+        assert client.result() is client and asyncio.run(client.result_async()) is client
         sc.create_sampling_client(model_path="tinker://lora-1/sampler_weights/x")
     assert [b["model_path"] for b in adapters.bodies] == [
         "xorl://lora-1/sampler_weights/run-a-000001",
@@ -584,3 +585,19 @@ def test_checkpoint_entries_answer_tinkers_field_names() -> None:
         False,
         None,
     )
+
+
+def test_the_tinker_page_names_every_refused_option_and_every_positional_order() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "tinker.md").read_text("utf-8")
+    calls = page[page.index("## Calls: Tinker → xorl-client") : page.index("## Losses")]
+    missing = [
+        f"{call}.{name}"
+        for call, table in TINKER_OPTIONS.items()
+        for name in table
+        if f"{name}" not in calls
+    ]
+    assert missing == []
+    for call in TINKER_ORDERS:
+        assert call in calls, call
