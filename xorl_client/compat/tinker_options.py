@@ -49,7 +49,7 @@ class UnsupportedError(DataValidationError):
 def refuse(call: str, what: str, reason: str, instead: str) -> UnsupportedError:
     """The :class:`UnsupportedError` for ``call(what)``: ``reason`` and ``instead`` in full sentences."""
     return UnsupportedError(
-        f"{call}({what}) is not supported on xorl: {reason}. {instead}",
+        f"{call}({what}) is not supported on xorl: {reason}. {instead}.",
         field=what.split("=", 1)[0] or call,
         rule=reason,
     )
