@@ -398,17 +398,18 @@ class ServiceClient:
             )
         if isinstance(model_path, str) and model_path.startswith("tinker://"):
             model_path = _xorl_path(model_path)
-        future = self._sampling_client(
+        start = self._sampling_client(
             base_url, model_path, model, api_key, timeout, model_id, settings
         )
         if base_model is None:
-            return future.map(self._with_model_lookup)
+            return start().map(self._with_model_lookup)
         check = server_model(self.create_rest_client())
         adapter = bool(model_path)
 
         async def checked() -> SamplingClient:
+            # The server's model is checked before an adapter is loaded for it.
             check_sampling_base_model(await check, base_model, adapter=adapter)
-            client = await future
+            client = await start()
             client._base_model = base_model
             return client
 
@@ -423,7 +424,8 @@ class ServiceClient:
         timeout: float | httpx.Timeout | None,
         model_id: str | None,
         settings: dict[str, Any],
-    ) -> APIFuture[SamplingClient]:
+    ) -> Callable[[], APIFuture[SamplingClient]]:
+        """Check the arguments now; the returned callable creates the client (and sends)."""
         if isinstance(base_url, str) and base_url.startswith(("xorl://", "tinker://")):
             raise DataValidationError(
                 f"create_sampling_client(base_url={base_url!r}): that is a model path, not a "
@@ -445,7 +447,7 @@ class ServiceClient:
         named: dict[str, Any] = {"model": model, "api_key": api_key, "timeout": timeout}
         if not model_path:
             client = self._own(SamplingClient(url, **named, **inherited))
-            return APIFuture.from_value(client, operation="create_sampling_client")
+            return lambda: APIFuture.from_value(client, operation="create_sampling_client")
         if not isinstance(model_path, str) or not model_path.strip():
             raise DataValidationError(
                 f"model_path must be a non-empty string, not {model_path!r}",
@@ -462,7 +464,7 @@ class ServiceClient:
         body: dict[str, Any] = {"model_path": model_path}
         if model_id is not None:
             body["model_id"] = validate_model_id(model_id)
-        return load_adapter(self._transport, body).map(
+        return lambda: load_adapter(self._transport, body).map(
             lambda name: self._own(SamplingClient(url, **named, lora_path=name, **inherited))
         )
 

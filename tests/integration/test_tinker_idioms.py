@@ -72,6 +72,10 @@ def test_sampling_idioms_agree_with_the_trainer(start_server: ServerFactory) -> 
         assert own.compute_logprobs(TOKENS).result() == scored
         assert asyncio.run(own.compute_logprobs_async(TOKENS)) == scored
         assert own.get_base_model() == sampling_client.get_base_model() == MODEL
+        named = service_client.create_sampling_client(model_path=path, base_model=MODEL)
+        assert (
+            named.lora_path == own.lora_path and named.compute_logprobs(TOKENS).result() == scored
+        )
         assert sampling_client.get_tokenizer().encode("the") == ByteTokenizer().encode("the")
         # Top-k over the whole vocabulary: the prompt token is there with its logprob.
         response = sampling_client.sample(
