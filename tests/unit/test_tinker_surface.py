@@ -19,7 +19,11 @@ import pytest
 import xorl_client as xc
 from tests import tinker_reference as tk
 from tests.unit.fake_server import FakeXorl
-from xorl_client.compat.tinker_options import TINKER_OPTIONS, UnsupportedError
+from xorl_client.compat.tinker_options import (
+    TINKER_OPTIONS,
+    TINKER_REFUSED_CALLS,
+    UnsupportedError,
+)
 from xorl_client.compat.tinker_orders import TINKER_ORDERS
 from xorl_client.errors import ConfigurationError, DataValidationError, XorlError
 from xorl_client.sampling import SamplingClient
@@ -598,6 +602,37 @@ def test_the_tinker_page_names_every_refused_option_and_every_positional_order()
         for name in table
         if f"{name}" not in calls
     ]
+    missing += [name for name in TINKER_REFUSED_CALLS if f"`{name}" not in calls]
     assert missing == []
     for call in TINKER_ORDERS:
         assert call in calls, call
+
+
+def test_every_tinker_call_without_an_xorl_counterpart_is_refused_before_sending() -> None:
+    import xorl_client.tinker as tinker
+
+    server = FakeXorl()
+    with (
+        service(server) as official,
+        tinker.ServiceClient(
+            TRAINING, httpx_transport=httpx.MockTransport(server.handler)
+        ) as tinker_service,
+    ):
+        clients = [
+            tinker_service,
+            tinker_service.create_rest_client(),
+            official.create_training_client(MODEL),
+        ]
+        sent = len(server.submissions)
+        found = set()
+        for client in clients:
+            for name in dir(type(client)):
+                if name.removesuffix("_async") not in TINKER_REFUSED_CALLS:
+                    continue
+                found.add(name.removesuffix("_async"))
+                with pytest.raises(UnsupportedError, match="is not supported on xorl") as caught:
+                    result = getattr(client, name)("tinker://run/weights/x")
+                    asyncio.run(result)
+                assert caught.value.field == name
+    assert found == set(TINKER_REFUSED_CALLS)
+    assert len(server.submissions) == sent

@@ -20,20 +20,22 @@ xorl_client.compat.tinker_options.UnsupportedError: save_state(ttl_seconds=3600)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from xorl_client.errors import DataValidationError
 
 __all__ = [
     "TINKER_OPTIONS",
+    "TINKER_REFUSED_CALLS",
     "Unsupported",
     "UnsupportedError",
     "check_tinker_options",
     "lora_structure",
     "optimizer_settings",
     "refuse",
+    "refused_call",
 ]
 
 
@@ -46,11 +48,13 @@ class UnsupportedError(DataValidationError):
     """
 
 
-def refuse(call: str, what: str, reason: str, instead: str) -> UnsupportedError:
+def refuse(
+    call: str, what: str, reason: str, instead: str, *, field: str | None = None
+) -> UnsupportedError:
     """The :class:`UnsupportedError` for ``call(what)``: ``reason`` and ``instead`` in full sentences."""
     return UnsupportedError(
         f"{call}({what}) is not supported on xorl: {reason}. {instead}.",
-        field=what.split("=", 1)[0] or call,
+        field=field or what.split("=", 1)[0] or call,
         rule=reason,
     )
 
@@ -234,3 +238,82 @@ def optimizer_settings(optimizer: Any) -> dict[str, Any] | None:
         "Leave optimizer=None (AdamW), or choose one of xorl's optimizers by name with "
         "optimizer_config={'type': 'adamw' | 'sgd' | 'muon' | ...}",
     )
+
+
+@dataclass(frozen=True)
+class RefusedCall:
+    """A Tinker method with no xorl counterpart: why, and what to do instead."""
+
+    reason: str
+    instead: str
+
+
+_NO_PUBLISHING: Final = "xorl has no published checkpoints: every session of a server can load them"
+_NO_DOWNLOADS: Final = "the xorl server offers no checkpoint downloads"
+_OUTPUT_DIR: Final = (
+    "Read the files from the server's output directory: weights/<model_id>/<name> for training "
+    "checkpoints, sampler_weights/<name> for sampler exports"
+)
+
+#: Tinker methods xorl has no counterpart for; each raises UnsupportedError and sends nothing.
+TINKER_REFUSED_CALLS: Final[Mapping[str, RefusedCall]] = {
+    "publish_checkpoint_from_tinker_path": RefusedCall(
+        _NO_PUBLISHING, "Load the checkpoint from any session of the same server by its path"
+    ),
+    "unpublish_checkpoint_from_tinker_path": RefusedCall(
+        _NO_PUBLISHING,
+        "Delete it with delete_checkpoint_from_tinker_path(path) to make it unavailable",
+    ),
+    "get_checkpoint_archive_url_from_tinker_path": RefusedCall(_NO_DOWNLOADS, _OUTPUT_DIR),
+    "get_checkpoint_archive_url": RefusedCall(_NO_DOWNLOADS, _OUTPUT_DIR),
+    "get_external_weights_urls": RefusedCall("xorl has no external weights", _OUTPUT_DIR),
+    "copy_weights": RefusedCall(
+        "xorl has no projects: every session of a server already sees every checkpoint",
+        "Use the path as it is",
+    ),
+    "get_audit_log": RefusedCall(
+        "the xorl server keeps no audit log",
+        "Keep your own record of the checkpoints you save and delete",
+    ),
+    "get_session": RefusedCall(
+        "xorl has no client sessions grouping training runs",
+        "Use RestClient.session_info() (the server's sessions) or list_training_runs()",
+    ),
+    "list_sessions": RefusedCall(
+        "xorl has no client sessions grouping training runs",
+        "Use RestClient.session_info() (the server's sessions) or list_training_runs()",
+    ),
+    "create_custom_loss": RefusedCall(
+        "the xorl server runs no user-defined losses",
+        "Use TrainingClient.forward_backward_custom(data, loss_fn), which is exact on xorl",
+    ),
+    "save_weights_external": RefusedCall(
+        "xorl has no external (encrypted) weight exports",
+        "Use save_weights_for_sampler(name); " + _OUTPUT_DIR[0].lower() + _OUTPUT_DIR[1:],
+    ),
+}
+
+
+def refused_call(name: str) -> Callable[..., NoReturn]:
+    """A method ``name`` (or ``name_async``) that raises its :data:`TINKER_REFUSED_CALLS` refusal."""
+    entry = TINKER_REFUSED_CALLS[name.removesuffix("_async")]
+
+    def error(args: tuple[Any, ...], kwargs: dict[str, Any]) -> UnsupportedError:
+        shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+        return refuse(name, shown, entry.reason, entry.instead, field=name)
+
+    if name.endswith("_async"):
+
+        async def refused_async(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
+            raise error(args, kwargs)
+
+        method: Callable[..., Any] = refused_async
+    else:
+
+        def refused(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
+            raise error(args, kwargs)
+
+        method = refused
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Not on xorl ({entry.reason}): raises UnsupportedError. {entry.instead}."
+    return method

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from xorl_client.compat.tinker_options import refused_call
 from xorl_client.service import ServiceClient as _OfficialServiceClient
 from xorl_client.tinker_compat.server_model import capabilities, server_model
 from xorl_client.types import GetServerCapabilitiesResponse
@@ -34,6 +35,9 @@ class ServiceClient(_OfficialServiceClient):
     async def get_server_capabilities_async(self) -> GetServerCapabilitiesResponse:
         """Async twin of ``get_server_capabilities``: its value is the result."""
         return await server_model(self.create_rest_client()).map(capabilities)
+
+    create_custom_loss = refused_call("create_custom_loss")
+    copy_weights = refused_call("copy_weights")
 
 
 # The official parameters, with Tinker's default for isolate_runs.

@@ -9,11 +9,11 @@ be ``tinker://`` or ``xorl://`` (a ``<run>`` is an xorl session, ``model_id``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from xorl_client import _runtime
 from xorl_client._twins import value_twin
-from xorl_client.compat.tinker_options import check_tinker_options, refuse
+from xorl_client.compat.tinker_options import check_tinker_options, refuse, refused_call
 from xorl_client.errors import DataValidationError
 from xorl_client.futures import APIFuture
 from xorl_client.tinker_compat.server_model import capabilities, server_model
@@ -32,7 +32,6 @@ __all__ = ["TinkerRestMixin", "xorl_checkpoint_path"]
 
 _PAGE = 100
 _ACCESS_SCOPES = ("owned", "accessible")
-_NO_PUBLISHING = "xorl has no published checkpoints: every session of a server can load them"
 
 
 def xorl_checkpoint_path(path: str) -> str:
@@ -167,57 +166,29 @@ class TinkerRestMixin:
             )
         return APIFuture.from_value(None, operation="set_checkpoint_ttl")
 
-    def publish_checkpoint_from_tinker_path(self, tinker_path: str) -> NoReturn:
-        """Not on xorl (no publishing); raises :class:`UnsupportedError`."""
-        raise refuse(
-            "publish_checkpoint_from_tinker_path",
-            repr(tinker_path),
-            _NO_PUBLISHING,
-            "Load the checkpoint from any session of the same server by its path",
-        )
-
-    def unpublish_checkpoint_from_tinker_path(self, tinker_path: str) -> NoReturn:
-        """Not on xorl (no publishing); raises :class:`UnsupportedError`."""
-        raise refuse(
-            "unpublish_checkpoint_from_tinker_path",
-            repr(tinker_path),
-            _NO_PUBLISHING,
-            "Delete it with delete_checkpoint_from_tinker_path(path) to make it unavailable",
-        )
-
-    def get_checkpoint_archive_url_from_tinker_path(self, tinker_path: str) -> NoReturn:
-        """Not on xorl (no archive downloads); raises :class:`UnsupportedError`."""
-        raise refuse(
-            "get_checkpoint_archive_url_from_tinker_path",
-            repr(tinker_path),
-            "the xorl server offers no checkpoint downloads",
-            "Read the files from the server's output directory: weights/<model_id>/<name> for "
-            "training checkpoints, sampler_weights/<name> for sampler exports",
-        )
-
-    def get_checkpoint_archive_url(self, training_run_id: str, checkpoint_id: str) -> NoReturn:
-        """Not on xorl (no archive downloads); raises :class:`UnsupportedError`."""
-        self.get_checkpoint_archive_url_from_tinker_path(
-            f"xorl://{training_run_id}/{checkpoint_id}"
-        )
-
-    def copy_weights(self, path: str, *args: Any, **kwargs: Any) -> NoReturn:
-        """Not on xorl (no projects to copy between); raises :class:`UnsupportedError`."""
-        raise refuse(
-            "copy_weights",
-            repr(path),
-            "xorl has no projects: every session of a server already sees every checkpoint",
-            "Use the path as it is",
-        )
-
-    def get_audit_log(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """Not on xorl (no audit log); raises :class:`UnsupportedError`."""
-        raise refuse(
-            "get_audit_log",
-            "",
-            "the xorl server keeps no audit log",
-            "Keep your own record of the checkpoints you save and delete",
-        )
+    publish_checkpoint_from_tinker_path = refused_call("publish_checkpoint_from_tinker_path")
+    publish_checkpoint_from_tinker_path_async = refused_call(
+        "publish_checkpoint_from_tinker_path_async"
+    )
+    unpublish_checkpoint_from_tinker_path = refused_call("unpublish_checkpoint_from_tinker_path")
+    unpublish_checkpoint_from_tinker_path_async = refused_call(
+        "unpublish_checkpoint_from_tinker_path_async"
+    )
+    get_checkpoint_archive_url_from_tinker_path = refused_call(
+        "get_checkpoint_archive_url_from_tinker_path"
+    )
+    get_checkpoint_archive_url_from_tinker_path_async = refused_call(
+        "get_checkpoint_archive_url_from_tinker_path_async"
+    )
+    get_checkpoint_archive_url = refused_call("get_checkpoint_archive_url")
+    get_checkpoint_archive_url_async = refused_call("get_checkpoint_archive_url_async")
+    get_external_weights_urls = refused_call("get_external_weights_urls")
+    copy_weights = refused_call("copy_weights")
+    get_audit_log = refused_call("get_audit_log")
+    get_session = refused_call("get_session")
+    get_session_async = refused_call("get_session_async")
+    list_sessions = refused_call("list_sessions")
+    list_sessions_async = refused_call("list_sessions_async")
 
     get_training_run_async = value_twin(get_training_run)
     get_training_run_by_tinker_path_async = value_twin(get_training_run_by_tinker_path)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from xorl_client._own_future import OwnFuture
 from xorl_client._twins import blocking_twin, value_twin
-from xorl_client.compat.tinker_options import check_tinker_options
+from xorl_client.compat.tinker_options import check_tinker_options, refused_call
 from xorl_client.errors import ConfigurationError
 from xorl_client.futures import APIFuture
 from xorl_client.types import AdamOptimizerConfig, GetInfoResponse, ModelData
@@ -109,6 +109,9 @@ class TinkerTrainingMixin(OwnFuture):
             return client
 
         return future.map(attach)
+
+    save_weights_external = refused_call("save_weights_external")
+    save_weights_external_async = refused_call("save_weights_external_async")
 
     create_sampling_client = blocking_twin(_sampling_client_future, "create_sampling_client")
     create_sampling_client_async = value_twin(
