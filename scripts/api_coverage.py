@@ -292,9 +292,7 @@ ROUTES: dict[str, Route | NotExposed] = {
             ),
             "return_logprob": Param("return_logprobs"),
             "logprob_start_len": Param("include_prompt_logprobs"),
-            "top_logprobs_num": Because(
-                "not exposed: SampleResponse has no per-token alternatives"
-            ),
+            "top_logprobs_num": Param("topk_prompt_logprobs"),
             "lora_path": Param("lora_path", "SamplingClient"),
             "return_routed_experts": Because("not exposed yet: MoE routing replay"),
             "routed_experts_start_len": Because("not exposed yet: MoE routing replay"),
