@@ -18,6 +18,10 @@ from typing import Any
 
 import pytest
 
+# Importing the shim switches `tinker` to xorl-client for the whole process; its tests run it
+# in subprocesses instead of letting doctest collection import it here.
+collect_ignore = ["xorl_client/tinker_shim.py"]
+
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 if str(SCRIPTS) not in sys.path:
     sys.path.insert(0, str(SCRIPTS))

@@ -330,9 +330,7 @@ ROUTES: dict[str, Route | NotExposed] = {
             ),
             "return_logprob": Param("return_logprobs"),
             "logprob_start_len": Param("logprob_start_len"),
-            "top_logprobs_num": Because(
-                "not exposed: SampleResponse has no per-token alternatives"
-            ),
+            "top_logprobs_num": Param("topk_prompt_logprobs"),
             "lora_path": Param("lora_path", "SamplingClient"),
             "return_routed_experts": Param("return_routed_experts", "SamplingParams"),
             "routed_experts_start_len": Param("routed_experts_start_len", "SamplingParams"),

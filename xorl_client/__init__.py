@@ -16,7 +16,8 @@ program configures logging (e.g. ``logging.basicConfig(level=logging.INFO)``).
 
 Code written for the official xorl-client runs unchanged: its names, signatures and result
 shapes all work here (``docs/compatibility.md`` lists them and the few deliberate
-differences).
+differences). Code written for Tinker runs through ``xorl_client.tinker`` (``import
+xorl_client.tinker_shim`` makes ``import tinker`` resolve to it; ``docs/tinker.md``).
 """
 
 import logging
@@ -26,6 +27,7 @@ from ._config import ClientConfig
 from ._polling import QueueStateEvent
 from ._version import __version__
 from .byte_tokenizer import ByteTokenizer
+from .compat.tinker_options import UnsupportedError
 from .errors import (
     APIConnectionError,
     APIError,
@@ -189,6 +191,7 @@ __all__ = [
     "TrainingRunsResponse",
     "TransportError",
     "UnprocessableEntityError",
+    "UnsupportedError",
     "UpdateDedicatedEndpointResponse",
     "WeightsInfo",
     "WeightsInfoResponse",

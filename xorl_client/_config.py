@@ -8,10 +8,12 @@ a log line or an exception message.
 Environment variables:
 
 ``XORL_BASE_URL``
-    The training server, e.g. ``http://127.0.0.1:6000``. Required unless passed.
+    The training server, e.g. ``http://127.0.0.1:6000``. Required unless passed. Tinker's
+    ``TINKER_BASE_URL`` is read when it is unset.
 ``XORL_API_KEY``
     Optional; sent as ``Authorization: Bearer <key>`` (the open-source server ignores it,
-    a gateway in front of it may not).
+    a gateway in front of it may not). Tinker's ``TINKER_API_KEY`` is read when it is unset
+    and the URL came from ``TINKER_BASE_URL`` (never for another server).
 ``XORL_CLIENT_MAX_CHUNK_ITEMS`` / ``XORL_CLIENT_MAX_CHUNK_BYTES``
     Split ``forward``/``forward_backward`` batches above this many datums / estimated bytes.
     The official client's names ``XORL_CLIENT_MAX_CHUNK_LEN`` / ``XORL_CLIENT_MAX_CHUNK_BYTES_COUNT``
@@ -23,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import os
 import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,9 @@ from typing import Any, Final
 import httpx
 
 from .chunking import DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_ITEMS
+from .compat.official import ENV_FALLBACKS
 from .compat.official import env_int as _env_int  # the official variable names are aliases
+from .compat.official import env_setting as _env_setting
 from .errors import ConfigurationError
 
 __all__ = [
@@ -249,7 +252,10 @@ class ClientConfig:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
 
-        base_url = self.base_url if self.base_url is not None else os.environ.get(ENV_BASE_URL)
+        base_url = self.base_url
+        url_variable = None
+        if base_url is None and (found := _env_setting(ENV_BASE_URL)) is not None:
+            url_variable, base_url = found
         if base_url is not None and not isinstance(base_url, str):
             raise ConfigurationError(
                 f"base_url must be a string such as 'http://127.0.0.1:6000', got "
@@ -278,7 +284,10 @@ class ClientConfig:
 
         key = self.api_key
         if key is None:
-            key = os.environ.get(ENV_API_KEY)
+            # Tinker's key goes only to the server Tinker's URL variable named.
+            tinker_url = url_variable == ENV_FALLBACKS[ENV_BASE_URL]
+            found_key = _env_setting(ENV_API_KEY, fallback=tinker_url)
+            key = found_key[1] if found_key is not None else None
         if isinstance(key, str):
             key = Secret(key.strip())
         if key is not None and not isinstance(key, Secret):

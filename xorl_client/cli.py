@@ -3,6 +3,9 @@
 ``xorl-client serve`` starts the local reference server (needs the ``local`` extra). The server
 modules are imported only when ``serve`` runs, so ``xorl-client --help`` and ``--version`` work
 with the core install and a missing extra produces an install hint instead of a traceback.
+
+``xorl-client tinker-run script.py ARGS`` (or ``-m package.module ARGS``) runs a program written
+for Tinker with ``import tinker`` resolving to xorl-client (:mod:`xorl_client.tinker_shim`).
 """
 
 from __future__ import annotations
@@ -99,7 +102,30 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="log one line per HTTP request (client, method, path, status) to stderr",
     )
+    tinker_run = commands.add_parser(
+        "tinker-run",
+        help="run a program written for Tinker, with `import tinker` resolving to xorl-client",
+        description=(
+            "Install xorl-client's tinker namespace (xorl_client.tinker_shim), then run the "
+            "script or module as __main__ with the remaining arguments."
+        ),
+    )
+    tinker_run.set_defaults(command_parser=tinker_run)
+    tinker_run.add_argument("-m", dest="module", action="store_true", help="TARGET is a module")
+    tinker_run.add_argument("target", metavar="TARGET", help="script path (or module with -m)")
+    tinker_run.add_argument("args", nargs=argparse.REMAINDER, help="the program's arguments")
     return parser
+
+
+def _tinker_run(args: argparse.Namespace) -> int:
+    from xorl_client.tinker_shim import run
+
+    try:
+        run(args.target, args.args, module=args.module)
+    except SystemExit as exc:  # the program's own exit status
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -129,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``xorl-client`` console script; returns the exit status."""
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
+    if args.command == "tinker-run":
+        return _tinker_run(args)
     if unknown:
         # Report it with the usage of the command it was given to, not the top-level one.
         command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)

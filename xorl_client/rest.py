@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._direct import call_direct
 from ._twins import value_twin
 from .compat.official import DEFAULT_MODEL_ID
+from .compat.tinker_orders import tinker_order
 from .errors import DataValidationError
 from .futures import APIFuture
+from .tinker_compat.rest_methods import TinkerRestMixin, check_run_listing
 from .types import (
     CheckpointsListResponse,
     DeleteCheckpointResponse,
@@ -100,7 +102,7 @@ def checkpoint_id_to_delete(checkpoint: str, model_id: str) -> str:
     return checkpoint_id_from_path(checkpoint)
 
 
-class RestClient:
+class RestClient(TinkerRestMixin):
     """Read and manage what the server stores. Create it with ``ServiceClient.create_rest_client()``.
 
     ``model_id`` is the session that ``list_checkpoints()`` and bare checkpoint names in
@@ -144,6 +146,7 @@ class RestClient:
             body=body,
         )
 
+    @tinker_order("delete_checkpoint")
     def delete_checkpoint(
         self, checkpoint_id_or_path: str, model_id: str | None = None
     ) -> APIFuture[DeleteCheckpointResponse]:
@@ -152,7 +155,8 @@ class RestClient:
         Accepted forms: an ``xorl://`` path; a checkpoint id (``weights/<model_id>/<name>``,
         ``sampler_weights/<name>``); ``weights/<name>`` or a bare ``<name>``, meaning the
         training checkpoint ``<name>`` of ``model_id`` (default: this client's). The reserved
-        initial checkpoint ``000000`` cannot be deleted (``PermissionDeniedError``).
+        initial checkpoint ``000000`` cannot be deleted (``PermissionDeniedError``). Tinker's
+        ``delete_checkpoint(training_run_id, "weights/<name>")`` is recognised by the ``/``.
         """
         from xorl_openapi.api.weights import delete_checkpoint
         from xorl_openapi.models import DeleteCheckpointRequest
@@ -185,10 +189,22 @@ class RestClient:
 
     get_weights_info_by_xorl_path = get_weights_info
 
-    def list_training_runs(self, limit: int = 20, offset: int = 0) -> APIFuture[TrainingRunsPage]:
-        """One page of training runs (one per registered session); ``.cursor`` says where."""
+    def list_training_runs(
+        self,
+        limit: int = 20,
+        offset: int = 0,
+        *,
+        access_scope: str = "owned",
+        project_id: str | None = None,
+    ) -> APIFuture[TrainingRunsPage]:
+        """One page of training runs (one per registered session); ``.cursor`` says where.
+
+        Tinker's ``access_scope`` ("owned" or "accessible") lists every run either way (xorl
+        has no owners); ``project_id`` is accepted only as ``None``.
+        """
         from xorl_openapi.api.weights import training_runs
 
+        check_run_listing(access_scope, project_id)
         if limit < 0 or offset < 0:
             raise DataValidationError(
                 f"limit and offset must be >= 0, got limit={limit}, offset={offset}",

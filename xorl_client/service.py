@@ -15,9 +15,10 @@ ServiceClient(base_url='http://127.0.0.1:6000', api_key=***)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -32,12 +33,19 @@ from ._transport import Transport
 from ._twins import blocking_twin, value_twin
 from .compat.adapters import RoutingTransport, queue_state_callback
 from .compat.official import DEFAULT_MODEL_ID
-from .errors import DataValidationError
+from .compat.tinker_options import (
+    check_tinker_options,
+    lora_structure,
+    optimizer_settings,
+)
+from .compat.tinker_orders import tinker_order
+from .errors import ConfigurationError, DataValidationError
 from .futures import APIFuture
 from .rest import RestClient, checkpoint_id_from_path
 from .sampling import ENV_INFERENCE_BASE_URL, SamplingClient
+from .tinker_compat.server_model import check_sampling_base_model, server_model
 from .training import TrainingClient
-from .types import LoraConfig, QueueStateObserver
+from .types import LoraConfig, ParsedCheckpointTinkerPath, QueueStateObserver
 from .validation import validate_model_id
 
 __all__ = ["ServiceClient"]
@@ -65,8 +73,21 @@ class ServiceClient:
             :class:`~xorl_client.QueueStateObserver`. State changes are also logged at INFO on
             the ``xorl_client`` logger.
         config: a complete :class:`ClientConfig` instead of the keyword settings.
+        isolate_runs: treat every training client as its own run, as Tinker does: names given
+            to ``save_state`` / ``save_weights_for_sampler`` are prefixed with the client's
+            ``run_id`` (so two runs of one script never collide on a server), and
+            ``create_training_client_from_state*`` starts a new run (on a LoRA server a new
+            session) instead of reusing the checkpoint's. Off by default; the Tinker
+            ``ServiceClient`` (``xorl_client.tinker``) turns it on.
+        user_metadata, project_id, display_name: Tinker's; xorl has no place for them, so only
+            their defaults are accepted (see ``docs/tinker.md``). Tinker's positional order
+            ``ServiceClient(user_metadata, project_id)`` is recognised by the mapping.
+        default_headers_overrides: Tinker's name for extra headers sent with every request.
         **settings: any other :class:`ClientConfig` field (``operation_timeout``,
-            ``chunk_max_items``, ``chunk_max_bytes``, ``max_retries``, ...).
+            ``chunk_max_items``, ``chunk_max_bytes``, ``max_retries``, ...). Anything else is
+            refused with the list of accepted names. Without ``base_url``/``api_key``,
+            ``$XORL_BASE_URL``/``$XORL_API_KEY`` are read, then Tinker's ``$TINKER_BASE_URL``
+            (and ``$TINKER_API_KEY`` only together with it).
 
     Use it as a context manager so the connections it opened are closed:
 
@@ -76,6 +97,7 @@ class ServiceClient:
     True True 8
     """
 
+    @tinker_order("ServiceClient")
     def __init__(
         self,
         base_url: str | None = None,
@@ -85,8 +107,27 @@ class ServiceClient:
         *,
         on_queue_state: Callable[[QueueStateEvent], object] | QueueStateObserver | None = None,
         config: ClientConfig | None = None,
+        isolate_runs: bool = False,
+        user_metadata: Mapping[str, str] | None = None,
+        project_id: str | None = None,
+        display_name: str | None = None,
+        default_headers_overrides: Mapping[str, str] | None = None,
         **settings: Any,
     ) -> None:
+        check_tinker_options(
+            "ServiceClient",
+            user_metadata=user_metadata,
+            project_id=project_id,
+            display_name=display_name,
+        )
+        _refuse_unknown_settings(settings)
+        if default_headers_overrides:
+            base = config.extra_headers if config is not None else {}
+            headers = {**base, **settings.get("extra_headers", {}), **default_headers_overrides}
+            settings["extra_headers"] = headers
+        if not isinstance(isolate_runs, bool):
+            raise ConfigurationError(f"isolate_runs must be True or False, not {isolate_runs!r}")
+        self.isolate_runs = isolate_runs
         if timeout is not None:
             settings["timeout"] = timeout
         if config is None:
@@ -171,6 +212,12 @@ class ServiceClient:
         model_id: str | None = None,
         *,
         optimizer_config: dict[str, Any] | None = None,
+        seed: int | None = None,
+        train_mlp: bool = True,
+        train_attn: bool = True,
+        train_unembed: bool = True,
+        user_metadata: Mapping[str, str] | None = None,
+        optimizer: Any = None,
     ) -> APIFuture[TrainingClient]:
         """Create a LoRA session (multi-tenant servers) with its own adapter and optimizer.
 
@@ -183,16 +230,26 @@ class ServiceClient:
                 ``"default"`` is a shared session with the server's rank and alpha).
             optimizer_config: per-session optimizer settings (``learning_rate``,
                 ``weight_decay``, ``betas``, ``eps``, ``type``).
+            seed, user_metadata: Tinker's; only the defaults (``None``) are accepted: the
+                server takes no adapter seed and keeps no metadata.
+            train_mlp, train_attn, train_unembed: Tinker's choice of modules. Which modules
+                get adapters is server-wide on xorl: ``True`` (the default) is not sent, a
+                ``False`` is, and the server refuses the session unless it is configured the
+                same way.
+            optimizer: Tinker's optimizer config; ``AdamOptimizerConfig()`` is AdamW.
         """
         check_int("rank", rank, minimum=1)
         if alpha is not None:  # the server's lora_alpha is an int
             check_int("alpha", alpha, minimum=1)
+        check_tinker_options("create_lora_training_client", seed=seed, user_metadata=user_metadata)
+        structure = lora_structure(train_mlp, train_attn, train_unembed)
+        optimizer_config = _merged_optimizer(optimizer_config, optimizer)
         lora = LoraConfig(rank=rank, alpha=alpha, dropout=dropout, target_modules=target_modules)
         model_id = validate_model_id(model_id or f"lora-{uuid.uuid4().hex[:12]}")
         body: dict[str, Any] = {
             "model_id": model_id,
             "base_model": base_model,
-            "lora_config": lora.to_wire(),
+            "lora_config": {**lora.to_wire(), **structure},
         }
         if optimizer_config is not None:
             body["optimizer_config"] = dict(optimizer_config)
@@ -216,16 +273,29 @@ class ServiceClient:
         target_modules: list[str] | None = None,
         *,
         model_id: str | None = None,
+        user_metadata: Mapping[str, str] | None = None,
+        weights_access_token: str | None = None,
+        optimizer: Any = None,
     ) -> APIFuture[TrainingClient]:
         """A session with the weights of checkpoint ``checkpoint_path`` (fresh optimizer state).
 
         Reads the checkpoint's session spec (``weights_info``), creates the session with the
-        same base model and LoRA settings (``model_id`` defaults to the checkpoint's owner),
-        then loads the weights. ``base_model``, ``rank`` and ``alpha`` default to the
-        checkpoint's; given, they must match it.
+        same base model and LoRA settings (``model_id`` defaults to the checkpoint's owner;
+        with ``isolate_runs`` a new run), then loads the weights. ``base_model``, ``rank`` and
+        ``alpha`` default to the checkpoint's; given, they must match it. Tinker's
+        ``user_metadata`` and ``weights_access_token`` are accepted only as ``None``;
+        ``optimizer`` (Tinker's optimizer config) chooses the fresh optimizer.
         """
+        check_tinker_options(
+            "create_training_client_from_state",
+            user_metadata=user_metadata,
+            weights_access_token=weights_access_token,
+        )
         lora = RequestedLora(rank, alpha, dropout, target_modules)
-        return self._restore(checkpoint_path, base_model, lora, model_id, optimizer=False)
+        fresh = optimizer_settings(optimizer)
+        return self._restore(
+            checkpoint_path, base_model, lora, model_id, optimizer=False, optimizer_config=fresh
+        )
 
     def _from_state_with_optimizer_future(
         self,
@@ -237,11 +307,20 @@ class ServiceClient:
         target_modules: list[str] | None = None,
         *,
         model_id: str | None = None,
+        user_metadata: Mapping[str, str] | None = None,
+        weights_access_token: str | None = None,
     ) -> APIFuture[TrainingClient]:
         """Like ``create_training_client_from_state``, restoring optimizer state too, so
         training continues exactly where the checkpoint left off."""
+        check_tinker_options(
+            "create_training_client_from_state",
+            user_metadata=user_metadata,
+            weights_access_token=weights_access_token,
+        )
         lora = RequestedLora(rank, alpha, dropout, target_modules)
-        return self._restore(checkpoint_path, base_model, lora, model_id, optimizer=True)
+        return self._restore(
+            checkpoint_path, base_model, lora, model_id, optimizer=True, optimizer_config=None
+        )
 
     create_training_client_from_state = blocking_twin(
         _from_state_future, "create_training_client_from_state"
@@ -257,6 +336,7 @@ class ServiceClient:
         "create_training_client_from_state_with_optimizer_async",
     )
 
+    @tinker_order("create_sampling_client")
     def _sampling_future(
         self,
         /,
@@ -267,6 +347,9 @@ class ServiceClient:
         timeout: float | httpx.Timeout | None = None,
         *,
         model_id: str | None = None,
+        base_model: str | None = None,
+        retry_config: Any = None,
+        record_stability_info: bool = False,
         **settings: Any,
     ) -> APIFuture[SamplingClient]:
         """A :class:`~xorl_client.SamplingClient` on the inference server.
@@ -291,13 +374,62 @@ class ServiceClient:
             timeout: per-HTTP-request timeout of the sampling client.
             model_id: attribution of the adapter for the server's per-model LRU (default:
                 the ``M`` of an ``xorl://`` path).
+            base_model: Tinker's; checked against the server's model (a mismatch is an
+                error). Without ``model_path`` it asks for the untrained base model: served on
+                a LoRA server (no adapter), refused on a full-weight server, whose inference
+                weights are whatever was last synced.
+            retry_config, record_stability_info: Tinker's; only the defaults are accepted.
             **settings: :class:`~xorl_client.ClientConfig` fields for the sampling client.
                 ``operation_timeout``, ``max_retries``, the backoff, ``max_connections``,
                 ``user_agent`` and ``httpx_transport`` default to this service's; headers
                 and credentials are not inherited.
 
+        Tinker's positional order ``create_sampling_client(model_path, base_model)`` is
+        recognised by the ``xorl://`` (or ``tinker://``) path in the first position.
+
         Close the returned client (or use it in a ``with`` block) when done.
         """
+        check_tinker_options(
+            "create_sampling_client",
+            retry_config=retry_config,
+            record_stability_info=record_stability_info,
+        )
+        if base_model is not None and (not isinstance(base_model, str) or not base_model):
+            raise DataValidationError(
+                f"base_model must be a model name, not {base_model!r}",
+                field="base_model",
+                rule="base_model is a model name",
+            )
+        if isinstance(model_path, str) and model_path.startswith("tinker://"):
+            model_path = _xorl_path(model_path)
+        start = self._sampling_client(
+            base_url, model_path, model, api_key, timeout, model_id, settings
+        )
+        if base_model is None:
+            return start().map(self._with_model_lookup)
+        check = server_model(self.create_rest_client())
+        adapter = bool(model_path)
+
+        async def checked() -> SamplingClient:
+            # The server's model is checked before an adapter is loaded for it.
+            check_sampling_base_model(await check, base_model, adapter=adapter)
+            client = await start()
+            client._base_model = base_model
+            return client
+
+        return APIFuture(_runtime.run_coroutine(checked()), operation="create_sampling_client")
+
+    def _sampling_client(
+        self,
+        base_url: str | None,
+        model_path: str | None,
+        model: str | None,
+        api_key: str | None,
+        timeout: float | httpx.Timeout | None,
+        model_id: str | None,
+        settings: dict[str, Any],
+    ) -> Callable[[], APIFuture[SamplingClient]]:
+        """Check the arguments now; the returned callable creates the client (and sends)."""
         if isinstance(base_url, str) and base_url.startswith(("xorl://", "tinker://")):
             raise DataValidationError(
                 f"create_sampling_client(base_url={base_url!r}): that is a model path, not a "
@@ -319,7 +451,7 @@ class ServiceClient:
         named: dict[str, Any] = {"model": model, "api_key": api_key, "timeout": timeout}
         if not model_path:
             client = self._own(SamplingClient(url, **named, **inherited))
-            return APIFuture.from_value(client, operation="create_sampling_client")
+            return lambda: APIFuture.from_value(client, operation="create_sampling_client")
         if not isinstance(model_path, str) or not model_path.strip():
             raise DataValidationError(
                 f"model_path must be a non-empty string, not {model_path!r}",
@@ -336,7 +468,7 @@ class ServiceClient:
         body: dict[str, Any] = {"model_path": model_path}
         if model_id is not None:
             body["model_id"] = validate_model_id(model_id)
-        return load_adapter(self._transport, body).map(
+        return lambda: load_adapter(self._transport, body).map(
             lambda name: self._own(SamplingClient(url, **named, lora_path=name, **inherited))
         )
 
@@ -378,7 +510,10 @@ class ServiceClient:
         model_id: str | None,
         *,
         optimizer: bool,
+        optimizer_config: dict[str, Any] | None,
     ) -> APIFuture[TrainingClient]:
+        if isinstance(path, str) and path.startswith("tinker://"):
+            path = _xorl_path(path)
         kind, *rest = checkpoint_id_from_path(path).split("/")
         if kind != "weights":
             raise DataValidationError(
@@ -389,18 +524,23 @@ class ServiceClient:
             )
         owner, name = rest
         path = f"xorl://{owner}/weights/{name}"  # the one form weights_info accepts
-        model_id = validate_model_id(model_id or owner)
+        chosen = validate_model_id(model_id) if model_id is not None else None
         lora.check()  # settings the server cannot take fail here, before any request
         info_future = self.create_rest_client().get_weights_info(path)
 
         async def run() -> TrainingClient:
             info = await info_future
             body = lora.restore_body(info, base_model)
-            await create_model(
-                self._transport, {"model_id": model_id, **body}, self._on_queue_state
+            if optimizer_config is not None:
+                body["optimizer_config"] = {**body.get("optimizer_config", {}), **optimizer_config}
+            # A resumed run is a new run when runs are isolated: on a LoRA server its own
+            # session, so it never writes into the session it was resumed from.
+            session = chosen or (
+                f"lora-{uuid.uuid4().hex[:12]}" if self.isolate_runs and info.is_lora else owner
             )
+            await create_model(self._transport, {"model_id": session, **body}, self._on_queue_state)
             client = self._training_client(
-                model_id, body["base_model"], is_lora=info.is_lora, lora_rank=info.lora_rank
+                session, body["base_model"], is_lora=info.is_lora, lora_rank=info.lora_rank
             )
             await (client.load_state_with_optimizer(path) if optimizer else client.load_state(path))
             return client
@@ -411,11 +551,71 @@ class ServiceClient:
     def _training_client(
         self, model_id: str, base_model: str, *, is_lora: bool, lora_rank: int | None
     ) -> TrainingClient:
-        return TrainingClient(
+        client = TrainingClient(
             transport=self._transport,
             model_id=model_id,
             base_model=base_model,
             is_lora=is_lora,
             lora_rank=lora_rank,
             on_queue_state=self._on_queue_state,
+        )
+        run_id = f"run-{uuid.uuid4().hex[:10]}" if self.isolate_runs else None
+        client._attach_service(self, run_id)
+        return client
+
+    def _with_model_lookup(self, client: SamplingClient) -> SamplingClient:
+        """Let ``client.get_base_model()`` ask this server when it is first called."""
+        rest = self.create_rest_client()
+        client._base_model_lookup = lambda: server_model(rest).map(lambda run: run.base_model)
+        return client
+
+
+def _xorl_path(path: str) -> str:
+    """A ``tinker://<run>/<kind>/<name>`` path as the ``xorl://`` path of the same checkpoint."""
+    return ParsedCheckpointTinkerPath.from_tinker_path(path).xorl_path
+
+
+def _merged_optimizer(
+    optimizer_config: dict[str, Any] | None, optimizer: Any
+) -> dict[str, Any] | None:
+    """``optimizer_config`` plus what Tinker's ``optimizer=`` asks for; a clash is refused."""
+    tinker = optimizer_settings(optimizer)
+    if tinker is None:
+        return optimizer_config
+    given = dict(optimizer_config or {})
+    if given.get("type", tinker["type"]) != tinker["type"]:
+        raise DataValidationError(
+            f"optimizer={optimizer!r} and optimizer_config={optimizer_config!r} choose different "
+            "optimizers; give one",
+            field="optimizer",
+            rule="one optimizer choice",
+        )
+    return {**given, **tinker}
+
+
+#: Every keyword ``ServiceClient`` takes besides the ``ClientConfig`` fields.
+_SERVICE_KEYWORDS = (
+    "base_url",
+    "model",
+    "api_key",
+    "timeout",
+    "on_queue_state",
+    "config",
+    "isolate_runs",
+    "user_metadata",
+    "project_id",
+    "display_name",
+    "default_headers_overrides",
+)
+
+
+def _refuse_unknown_settings(settings: Mapping[str, Any]) -> None:
+    """Refuse keywords that are not settings (Tinker ignores them with a warning; we do not)."""
+    fields = {f.name for f in dataclasses.fields(ClientConfig)}
+    unknown = sorted(set(settings) - fields)
+    if unknown:
+        accepted = ", ".join(sorted({*fields, *_SERVICE_KEYWORDS}))
+        raise ConfigurationError(
+            f"ServiceClient got unknown keyword argument(s) {', '.join(unknown)}; they would "
+            f"have no effect. Accepted: {accepted}"
         )

@@ -13,6 +13,10 @@ from xorl_client.local import LocalServerConfig, serve_in_thread
 
 ServerFactory = Callable[..., str]
 
+# Programs written for Tinker (they `import tinker`); test_tinker_loops.py runs them through
+# `xorl-client tinker-run`, never as modules of this test session.
+collect_ignore = ["tinker_loops"]
+
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[ServerFactory]:

@@ -20,6 +20,7 @@ LIGHT_MODULES = [
     "xorl_client.validation",
     "xorl_client.chunking",
     "xorl_client.tinker_compat",
+    "xorl_client.tinker",
 ]
 
 HEAVY = ["numpy", "torch", "transformers", "tinker"]

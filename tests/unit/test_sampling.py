@@ -442,8 +442,10 @@ def test_create_sampling_client_refuses_paths_that_are_not_sampler_exports() -> 
     with xc.ServiceClient(TRAINING, httpx_transport=httpx.MockTransport(servers)) as service:
         with pytest.raises(DataValidationError, match="not a sampler export"):
             service.create_sampling_client(model_path="xorl://default/weights/ckpt-1")
+        # A path given as base_url= is refused; a path in the first position is Tinker's
+        # create_sampling_client(model_path, ...) order (tests/unit/test_tinker_surface.py).
         with pytest.raises(DataValidationError, match=r"model_path=\.\.\."):
-            service.create_sampling_client("xorl://default/sampler_weights/s1")
+            service.create_sampling_client(base_url="xorl://default/sampler_weights/s1")
     assert servers.hosts == []
 
 

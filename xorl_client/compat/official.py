@@ -7,6 +7,8 @@ Concerns:
 
 * :data:`ENV_ALIASES` - environment variables: the SDK's name and the official names for the
   same setting (:func:`env_value` / :func:`env_int` read them and refuse two different values).
+* :data:`ENV_FALLBACKS` - Tinker's variables for the server URL and key, read only when the
+  SDK's are unset (:func:`env_setting`).
 * :data:`SAMPLING_CLIENT_SETTINGS` - ``SamplingClient`` constructor parameters the official
   client names differently from :class:`~xorl_client.ClientConfig`.
 * :func:`lora_name_from_model_path` - the official ``SamplingClient(model_path=...)`` rule for
@@ -25,8 +27,10 @@ from xorl_client.errors import ConfigurationError
 __all__ = [
     "DEFAULT_MODEL_ID",
     "ENV_ALIASES",
+    "ENV_FALLBACKS",
     "SAMPLING_CLIENT_SETTINGS",
     "env_int",
+    "env_setting",
     "env_value",
     "lora_name_from_model_path",
 ]
@@ -47,6 +51,14 @@ ENV_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     "XORL_WEIGHT_SYNC_QUANTIZATION": ("XORL_WEIGHT_SYNC_QUANTIZATION", "XORL_SYNC_QUANTIZATION"),
     # connection pool size of a SamplingClient
     "XORL_SAMPLING_HTTP_MAX_CONNECTIONS": ("XORL_SAMPLING_HTTP_MAX_CONNECTIONS",),
+}
+
+#: Setting -> Tinker's variable for it, read only when the SDK's own variable is unset. The two
+#: are one source: the key variable is read only when the URL came from the URL variable, so a
+#: Tinker key is never sent to a server it was not configured for.
+ENV_FALLBACKS: Final[Mapping[str, str]] = {
+    "XORL_BASE_URL": "TINKER_BASE_URL",
+    "XORL_API_KEY": "TINKER_API_KEY",
 }
 
 #: Official ``SamplingClient`` parameter -> the :class:`~xorl_client.ClientConfig` field it sets.
@@ -79,6 +91,24 @@ def env_value(setting: str, environ: Mapping[str, str] | None = None) -> tuple[s
             "unset all but one"
         )
     return found[0] if found else None
+
+
+def env_setting(
+    setting: str, *, fallback: bool = True, environ: Mapping[str, str] | None = None
+) -> tuple[str, str] | None:
+    """:func:`env_value` of ``setting``, else (with ``fallback``) its :data:`ENV_FALLBACKS` variable.
+
+    >>> env_setting("XORL_BASE_URL", environ={"TINKER_BASE_URL": "http://h:1"})
+    ('TINKER_BASE_URL', 'http://h:1')
+    >>> env_setting("XORL_BASE_URL", environ={"XORL_BASE_URL": "http://a:1", "TINKER_BASE_URL": "x"})
+    ('XORL_BASE_URL', 'http://a:1')
+    """
+    found = env_value(setting, environ)
+    if found is not None or not fallback or setting not in ENV_FALLBACKS:
+        return found
+    name = ENV_FALLBACKS[setting]
+    value = (os.environ if environ is None else environ).get(name, "").strip()
+    return (name, value) if value else None
 
 
 def env_int(setting: str, environ: Mapping[str, str] | None = None) -> int | None:

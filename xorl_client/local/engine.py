@@ -887,6 +887,15 @@ class SamplerWeights:
         y = self._check_ids(targets, "targets")
         return [float(v) for v in self._logp[x, y].tolist()]
 
+    def top_logprobs(self, input_ids: list[int], k: int) -> list[list[tuple[float, int]]]:
+        """The ``k`` most likely next tokens after each of ``input_ids``: ``(logprob, id)``,
+        most likely first (ties by lower id), like SGLang's ``input_top_logprobs``."""
+        x = self._check_ids(input_ids, "input_ids")
+        rows = self._logp[x]
+        # stable sort of -logp: equal logprobs keep id order
+        order = np.argsort(-rows, axis=1, kind="stable")[:, :k]
+        return [[(float(rows[i, j]), int(j)) for j in order[i]] for i in range(len(input_ids))]
+
     def generate(
         self,
         input_ids: list[int],

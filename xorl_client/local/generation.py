@@ -17,6 +17,9 @@ What a request becomes:
   always ``null`` as in SGLang (it drops the logit that would predict it). ``start`` is
   ``logprob_start_len``; the default -1 means the last prompt token only. A start at or beyond
   the prompt length aborts that row (``finish_reason`` ``abort`` with a message), as SGLang does.
+  With ``top_logprobs_num`` K > 0, ``input_top_logprobs`` has one entry per position of
+  ``input_token_logprobs``: ``null`` for entry 0, then the K most likely tokens as
+  ``[logprob, token_id, null]``, most likely first (``output_top_logprobs`` is not produced).
 * **Routing** (``return_routed_experts``): ``meta_info.routed_experts`` for the fixed layout of
   :mod:`xorl_client.local.routing`, from ``routed_experts_start_len`` (0..prompt_tokens).
 * **Stops.** A stop *token* ends the generation itself; ``stop`` strings are matched against the
@@ -80,12 +83,15 @@ async def generate(
         raise GenerateError("stream=true is not supported by the local server")
     rows, batched = build_rows(manager, request)
     cancel = cancel or threading.Event()
+    if request.top_logprobs_num < 0:
+        raise GenerateError(f"top_logprobs_num must be >= 0, got {request.top_logprobs_num}")
     outputs = await asyncio.to_thread(
         run_rows,
         rows,
         return_logprob=request.return_logprob,
         return_routing=request.return_routed_experts,
         should_stop=cancel.is_set,
+        top_logprobs_num=request.top_logprobs_num,
     )
     if not batched and len(outputs) == 1:
         return outputs[0]
@@ -167,6 +173,7 @@ def run_rows(
     return_logprob: bool,
     return_routing: bool,
     should_stop: Callable[[], bool],
+    top_logprobs_num: int = 0,
 ) -> list[dict[str, Any]]:
     """Generate every (row, sample) in order; SGLang's output objects. Runs in a worker thread
     (``SamplerWeights`` are immutable)."""
@@ -183,6 +190,11 @@ def run_rows(
             outputs.extend(_aborted(row, message) for _ in range(row.params.n))
             continue
         input_logprobs = _prompt_logprobs(row, start) if return_logprob else None
+        input_top = (
+            _prompt_top_logprobs(row, start, top_logprobs_num)
+            if return_logprob and top_logprobs_num > 0
+            else None
+        )
         for _ in range(row.params.n):
             generation = _sample(row, rng, should_stop)
             ids, lps, finish, text = _apply_stop_strings(
@@ -203,6 +215,8 @@ def run_rows(
                     [lp, tok, None] for lp, tok in zip(lps, ids, strict=True)
                 ]
                 meta["input_token_logprobs"] = input_logprobs
+                if input_top is not None:
+                    meta["input_top_logprobs"] = input_top
             if return_routing:
                 fed = [*row.prompt, *ids][row.routing_start : len(row.prompt) + len(ids) - 1]
                 meta["routed_experts"] = encode_routing(routing_for_tokens(fed))
@@ -219,6 +233,17 @@ def _prompt_logprobs(row: Row, start: int) -> list[list[Any]]:
     return [
         [None if i == start else scored[i - 1], row.prompt[i], None]
         for i in range(start, len(row.prompt))
+    ]
+
+
+def _prompt_top_logprobs(row: Row, start: int, k: int) -> list[list[list[Any]] | None]:
+    """SGLang's ``input_top_logprobs`` from ``start`` (entry 0 ``null``, like the logprobs)."""
+    try:
+        top = row.weights.top_logprobs(row.prompt[:-1], k)
+    except EngineError as exc:
+        raise GenerateError(str(exc)) from exc
+    return [None] + [
+        [[lp, token, None] for lp, token in top[i - 1]] for i in range(start + 1, len(row.prompt))
     ]
 
 

@@ -471,6 +471,7 @@ class GenerateRequest(BaseModel):
     sampling_params: GenerateSamplingParams | list[GenerateSamplingParams] | None = None
     return_logprob: bool = False
     logprob_start_len: int | list[int] = -1
+    top_logprobs_num: int = 0
     return_routed_experts: bool = False
     routed_experts_start_len: int | list[int] = 0
     return_expert_logits: bool = False

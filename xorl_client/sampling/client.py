@@ -20,6 +20,8 @@ from xorl_client._retry import RetryPolicy
 from xorl_client._transport import Transport
 from xorl_client._twins import value_twin
 from xorl_client.compat.official import SAMPLING_CLIENT_SETTINGS, lora_name_from_model_path
+from xorl_client.compat.tinker_options import check_tinker_options
+from xorl_client.compat.tinker_orders import tinker_order
 from xorl_client.errors import ConfigurationError, DataValidationError
 from xorl_client.futures import APIFuture
 from xorl_client.sampling.adapters import AdaptersMixin
@@ -37,6 +39,7 @@ from xorl_client.sampling.request import (
 from xorl_client.sampling.retry import SamplingRetryPolicy
 from xorl_client.sampling.scoring import ScoringMixin
 from xorl_client.sampling.settings import api_format_from, http_settings_from
+from xorl_client.sampling.tinker_methods import TinkerSamplingMixin
 from xorl_client.types import SampleResponse, SamplingParams
 
 __all__ = [
@@ -56,7 +59,7 @@ ENV_INFERENCE_API_KEY: Final = "XORL_INFERENCE_API_KEY"
 DEFAULT_SAMPLING_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=600.0, write=120.0, pool=600.0)
 
 
-class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
+class SamplingClient(TinkerSamplingMixin, NativeBatchMixin, ScoringMixin, AdaptersMixin):
     """Samples completions from an SGLang-compatible inference server.
 
     The positional order is the official client's: ``SamplingClient(base_url, model_path,
@@ -162,6 +165,8 @@ class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
                 settings[field_name] = named[official]
         settings.setdefault("timeout", DEFAULT_SAMPLING_TIMEOUT)
         self._api_format = api_format_from(api_format)
+        # A transport given by the caller belongs to this process: such a client cannot pickle.
+        self._transport_injected = settings.get("httpx_transport") is not None
         self._http = http_settings_from(
             settings,
             mode=http_client_mode,
@@ -298,6 +303,7 @@ class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
 
     # -- sampling -------------------------------------------------------------------------------
 
+    @tinker_order("sample")
     def sample(
         self,
         prompt: Prompt | Any,
@@ -309,6 +315,11 @@ class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
         *,
         include_prompt_logprobs: bool = False,
         timeout: float | None = None,
+        topk_prompt_logprobs: int = 0,
+        prompt_logprobs_last_n: int | None = None,
+        topk_sample_logprobs: int = 0,
+        target_prompt_logprobs: Any = None,
+        prompt_alt_tokens_k: int = 0,
     ) -> APIFuture[SampleResponse]:
         """Generate ``num_samples`` completions of ``prompt``; returns at once.
 
@@ -329,9 +340,16 @@ class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
             include_prompt_logprobs: the same as ``logprob_start_len=0``.
             timeout: seconds for the whole call, retries included; defaults to
                 ``operation_timeout``.
+            topk_prompt_logprobs: fill ``topk_prompt_logprobs`` with the K most likely
+                ``(token_id, logprob)`` at every prompt position (entry 0 ``None``).
+            prompt_logprobs_last_n: score only the last N prompt positions (the others are
+                ``None``); needs ``include_prompt_logprobs`` and a tokenized prompt.
+            topk_sample_logprobs, target_prompt_logprobs, prompt_alt_tokens_k: Tinker's;
+                only their defaults are accepted (the inference server has no counterpart).
 
-        Tinker's positional order ``sample(prompt, num_samples, sampling_params)`` is also
-        understood.
+        Tinker's positional order ``sample(prompt, num_samples, sampling_params,
+        include_prompt_logprobs, topk_prompt_logprobs, ...)`` is recognised by the int in the
+        second position.
 
         Raises (from ``result()``): :class:`~xorl_client.BadRequestError` (never retried; the
         message carries SGLang's), :class:`~xorl_client.RequestFailedError` (the server aborted
@@ -339,11 +357,12 @@ class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
         e.g. a null logprob), transport errors. Bad arguments raise
         :class:`~xorl_client.DataValidationError` here, before anything is sent.
         """
-        params: Any = sampling_params
-        count: Any = num_samples
-        if isinstance(params, int) and not isinstance(params, bool):
-            # Tinker's order: sample(prompt, num_samples, sampling_params).
-            params, count = (None if isinstance(count, int) else count), params
+        check_tinker_options(
+            "sample",
+            topk_sample_logprobs=topk_sample_logprobs,
+            target_prompt_logprobs=target_prompt_logprobs,
+            prompt_alt_tokens_k=prompt_alt_tokens_k,
+        )
         if include_prompt_logprobs and logprob_start_len not in (None, 0):
             raise DataValidationError(
                 f"include_prompt_logprobs=True means logprob_start_len=0, but "
@@ -353,11 +372,13 @@ class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
             )
         request = self._prepare(
             prompt,
-            coerce_params(params),
-            count,
+            coerce_params(sampling_params),
+            num_samples,
             return_logprobs=return_logprobs,
             logprob_start=0 if include_prompt_logprobs else logprob_start_len,
             lora_path=lora_name(lora_path, None),
+            topk_prompt_logprobs=topk_prompt_logprobs,
+            prompt_logprobs_last_n=prompt_logprobs_last_n,
         )
         deadline = self._transport.deadline(timeout)
         return APIFuture(_runtime.run_coroutine(self._send(request, deadline)), operation="sample")
@@ -413,17 +434,33 @@ class SamplingClient(NativeBatchMixin, ScoringMixin, AdaptersMixin):
         return_logprobs: bool,
         logprob_start: int | None,
         lora_path: str | None = None,
+        topk_prompt_logprobs: int = 0,
+        prompt_logprobs_last_n: int | None = None,
     ) -> SampleRequest | ChatRequest:
-        prepare = prepare_chat if self._api_format == "chat_completions" else prepare_request
-        return prepare(
-            prompt,
-            params,
-            num_samples,
-            return_logprobs=return_logprobs,
-            logprob_start=logprob_start,
-            lora_path=lora_path or self.lora_path,
-            model=self.model,
-        )
+        common: dict[str, Any] = {
+            "return_logprobs": return_logprobs,
+            "logprob_start": logprob_start,
+            "lora_path": lora_path or self.lora_path,
+            "model": self.model,
+        }
+        if self._api_format != "chat_completions":
+            return prepare_request(
+                prompt,
+                params,
+                num_samples,
+                topk_prompt_logprobs=topk_prompt_logprobs,
+                prompt_logprobs_last_n=prompt_logprobs_last_n,
+                **common,
+            )
+        if topk_prompt_logprobs or prompt_logprobs_last_n is not None:
+            raise DataValidationError(
+                "topk_prompt_logprobs and prompt_logprobs_last_n need the /generate format: the "
+                "chat-completions answer has no prompt logprobs (create the client with "
+                "api_format='generate')",
+                field="topk_prompt_logprobs" if topk_prompt_logprobs else "prompt_logprobs_last_n",
+                rule="prompt scoring needs api_format='generate'",
+            )
+        return prepare_chat(prompt, params, num_samples, **common)
 
     async def _send(
         self, request: SampleRequest | ChatRequest, deadline: float | None

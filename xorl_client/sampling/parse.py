@@ -106,9 +106,50 @@ def parse_response(parsed: Any, request: SampleRequest) -> SampleResponse:
             )
         # Entry i is prompt position start + i: pad so prompt_logprobs[j] is position j's.
         prompt_logprobs = [None] * start + input_logprob_values(entries, "sample")
-    return SampleResponse(
-        sequences=sequences, meta_info=meta_info_of(outputs[0]), prompt_logprobs=prompt_logprobs
+    meta_info = meta_info_of(outputs[0])
+    topk = (
+        _topk_prompt_logprobs(meta_info or {}, request.scored_from, request.topk_prompt_logprobs)
+        if request.topk_prompt_logprobs
+        else None
     )
+    return SampleResponse(
+        sequences=sequences,
+        meta_info=meta_info,
+        prompt_logprobs=prompt_logprobs,
+        topk_prompt_logprobs=topk,
+    )
+
+
+def _topk_prompt_logprobs(
+    meta: Mapping[str, Any], start: int, k: int
+) -> list[list[tuple[int, float]] | None]:
+    """SGLang's ``input_top_logprobs`` as Tinker's per-position ``[(token_id, logprob), ...]``."""
+    rows = meta.get("input_top_logprobs")
+    if not isinstance(rows, list):
+        raise XorlError(
+            "sample: topk_prompt_logprobs was requested but the inference server returned no "
+            "meta_info.input_top_logprobs (is top_logprobs_num supported there?)"
+        )
+    result: list[list[tuple[int, float]] | None] = [None] * (start + 1)
+    for offset, row in enumerate(rows[1:], start=start + 1):
+        if not isinstance(row, list) or len(row) > k:
+            raise XorlError(
+                f"sample: input_top_logprobs[{offset - start}] is {row!r}; expected a list of "
+                f"at most {k} [logprob, token_id, text] entries"
+            )
+        pairs: list[tuple[int, float]] = []
+        for entry in row:
+            if not isinstance(entry, list | tuple) or len(entry) < 2:
+                raise XorlError(f"sample: malformed input_top_logprobs entry {entry!r}")
+            value, token = entry[0], entry[1]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise XorlError(
+                    f"sample: input_top_logprobs entry {entry!r} at prompt position {offset} "
+                    "has no logprob"
+                )
+            pairs.append((int(token), float(value)))
+        result.append(pairs)
+    return result
 
 
 def meta_info_of(out: Any) -> dict[str, Any] | None:

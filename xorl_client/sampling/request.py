@@ -39,6 +39,10 @@ class SampleRequest:
     return_logprobs: bool
     #: first prompt position whose logprob is asked for (``logprob_start_len``), or None
     prompt_logprob_start: int | None
+    #: the K of Tinker's ``topk_prompt_logprobs`` (0: not asked for)
+    topk_prompt_logprobs: int = 0
+    #: the ``logprob_start_len`` sent (where SGLang's input logprob lists begin)
+    scored_from: int = 0
 
 
 def check_num_samples(num_samples: Any) -> int:
@@ -80,12 +84,22 @@ def prepare_request(
     logprob_start: int | None,
     lora_path: str | None,
     model: str | None,
+    topk_prompt_logprobs: int = 0,
+    prompt_logprobs_last_n: int | None = None,
 ) -> SampleRequest:
-    """Validate one prompt and build its ``/generate`` body."""
+    """Validate one prompt and build its ``/generate`` body.
+
+    Tinker's prompt scoring: ``topk_prompt_logprobs`` K asks SGLang for ``top_logprobs_num``
+    alternatives at every scored position; ``prompt_logprobs_last_n`` N scores only the last N
+    positions (``logprob_start_len`` one before them: SGLang leaves its first entry null).
+    """
     check_num_samples(num_samples)
     key, value = prompt_field(prompt)
+    logprob_start = _tinker_start(key, value, logprob_start, prompt_logprobs_last_n)
+    topk = _check_topk(topk_prompt_logprobs)
     if logprob_start is not None:
         check_start(logprob_start, len(value) if key == "input_ids" else None, "logprob_start_len")
+    scored_from = logprob_start if logprob_start is not None else 0
     sglang = params.to_sglang()
     body: dict[str, Any] = {}
     if num_samples == 1:
@@ -101,16 +115,54 @@ def prepare_request(
         body["sampling_params"] = [
             {**sglang, "sampling_seed": (seed + i) % _SEED_MODULUS} for i in range(num_samples)
         ]
-    if return_logprobs or logprob_start is not None:
+    if return_logprobs or logprob_start is not None or topk:
         body["return_logprob"] = True
-    if logprob_start is not None:
-        body["logprob_start_len"] = logprob_start
+    if logprob_start is not None or topk:
+        body["logprob_start_len"] = scored_from
+    if topk:
+        body["top_logprobs_num"] = topk
     if lora_path:
         body["lora_path"] = lora_path
     if model:
         body["model"] = model
     body.update(routing_flags([params]))
-    return SampleRequest(body, num_samples, return_logprobs, logprob_start)
+    return SampleRequest(body, num_samples, return_logprobs, logprob_start, topk, scored_from)
+
+
+def _check_topk(topk: Any) -> int:
+    if isinstance(topk, bool) or not isinstance(topk, int) or topk < 0:
+        raise DataValidationError(
+            f"topk_prompt_logprobs must be an integer >= 0, not {topk!r}",
+            field="topk_prompt_logprobs",
+            rule="topk_prompt_logprobs >= 0",
+        )
+    return topk
+
+
+def _tinker_start(key: str, value: str | list[int], start: int | None, last_n: Any) -> int | None:
+    """The ``logprob_start_len`` for Tinker's ``prompt_logprobs_last_n`` (``start`` without it)."""
+    if last_n is None:
+        return start
+    if isinstance(last_n, bool) or not isinstance(last_n, int) or last_n < 1:
+        raise DataValidationError(
+            f"prompt_logprobs_last_n must be an integer >= 1 or None, not {last_n!r}",
+            field="prompt_logprobs_last_n",
+            rule="prompt_logprobs_last_n >= 1",
+        )
+    if start != 0:
+        raise DataValidationError(
+            "prompt_logprobs_last_n is only meaningful with include_prompt_logprobs=True",
+            field="prompt_logprobs_last_n",
+            rule="prompt_logprobs_last_n needs include_prompt_logprobs",
+        )
+    if key != "input_ids":
+        raise DataValidationError(
+            "prompt_logprobs_last_n needs a tokenized prompt (a ModelInput or token ids): the "
+            "length of a text prompt is only known to the server",
+            field="prompt_logprobs_last_n",
+            rule="prompt_logprobs_last_n needs token ids",
+        )
+    return max(0, len(value) - last_n - 1)
 
 
 def routing_flags(rows: Sequence[SamplingParams]) -> dict[str, Any]:

@@ -14,7 +14,13 @@ to the exact xorl form or refuses with a typed error before anything is sent
 * :mod:`.weights` - fractional and negative cross-entropy weights in an exact
   per-token-coefficient form, and which output positions the server really computed;
 * :mod:`.request` - the one step that applies all of the above to a request;
-* :mod:`.outputs` - results and datums as Tinker's plain dicts.
+* :mod:`.outputs` - results and datums as Tinker's plain dicts;
+* :mod:`.server_model` - the server's one model (Tinker's capabilities, ``base_model`` checks);
+* :mod:`.rest_methods` - ``RestClient``'s Tinker names (runs, checkpoints by ``tinker://`` path).
+
+The call-level surface (Tinker's keyword options and positional orders) is in
+:mod:`xorl_client.compat.tinker_options` and :mod:`xorl_client.compat.tinker_orders`; the
+``tinker`` namespace itself is :mod:`xorl_client.tinker` (:mod:`xorl_client.tinker_shim`).
 
 >>> resolve_loss_fn("ppo")
 'policy_loss'

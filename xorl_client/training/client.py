@@ -34,6 +34,7 @@ from xorl_client.tinker_compat import coerce_adam_params
 from xorl_client.training.checkpoints import CheckpointsMixin
 from xorl_client.training.custom_loss import CustomLossMixin
 from xorl_client.training.sampler_bridge import SamplerBridgeMixin
+from xorl_client.training.tinker_methods import TinkerTrainingMixin
 from xorl_client.training.tokenizer import load_tokenizer
 from xorl_client.training.wire import wire_dict
 from xorl_client.types import (
@@ -49,12 +50,12 @@ from xorl_client.types import (
     UnloadModelResponse,
 )
 from xorl_client.types.model_input import IMAGE_RULE
-from xorl_client.validation import validate_checkpoint_name, validate_checkpoint_path
+from xorl_client.validation import validate_checkpoint_path
 
 __all__ = ["TrainingClient"]
 
 
-class TrainingClient(CustomLossMixin, CheckpointsMixin, SamplerBridgeMixin):
+class TrainingClient(CustomLossMixin, TinkerTrainingMixin, CheckpointsMixin, SamplerBridgeMixin):
     """Drives one training session. Create it with :class:`~xorl_client.ServiceClient`.
 
     >>> import xorl_client as xc
@@ -170,15 +171,26 @@ class TrainingClient(CustomLossMixin, CheckpointsMixin, SamplerBridgeMixin):
 
     # -- weights ----------------------------------------------------------------------------
 
-    def save_state(self, name: str | None = None) -> APIFuture[SaveWeightsResponse]:
+    def save_state(
+        self,
+        name: str | None = None,
+        *,
+        ttl_seconds: int | None = None,
+        overwrite: bool = False,
+        user_metadata: dict[str, str] | None = None,
+    ) -> APIFuture[SaveWeightsResponse]:
         """Save model + optimizer state as ``xorl://<model_id>/weights/<name>``.
 
-        ``name`` defaults to the server's ``checkpoint-<unix time>``. Saving over an existing
-        name fails with a ``RequestFailedError`` (status 409): delete it first.
+        ``name`` defaults to the server's ``checkpoint-<unix time>``; with isolated runs it
+        is prefixed with :attr:`run_id`. Saving over an existing name fails with a
+        ``RequestFailedError`` (status 409): delete it first. Tinker's ``ttl_seconds``,
+        ``overwrite`` and ``user_metadata`` are accepted only at their defaults (xorl
+        checkpoints never expire, cannot be replaced in one step and carry no metadata).
         """
+        self._tinker_save_options("save_state", ttl_seconds, user_metadata, overwrite=overwrite)
         body: dict[str, Any] = {"model_id": self.model_id}
         if name is not None:
-            body["path"] = validate_checkpoint_name(name, field="name")
+            body["path"] = self._checkpoint_name(name)
         return self._barrier(
             "save_weights", body, lambda p: SaveWeightsResponse.from_wire(wire_dict(p))
         )
@@ -201,9 +213,21 @@ class TrainingClient(CustomLossMixin, CheckpointsMixin, SamplerBridgeMixin):
             "load_weights", body, lambda p: LoadWeightsResponse.from_wire(wire_dict(p))
         )
 
-    def save_weights_for_sampler(self, name: str) -> APIFuture[SaveWeightsForSamplerResponse]:
-        """Export inference weights as ``xorl://<model_id>/sampler_weights/<name>``."""
-        body = {"model_id": self.model_id, "name": validate_checkpoint_name(name)}
+    def save_weights_for_sampler(
+        self,
+        name: str,
+        *,
+        ttl_seconds: int | None = None,
+        user_metadata: dict[str, str] | None = None,
+    ) -> APIFuture[SaveWeightsForSamplerResponse]:
+        """Export inference weights as ``xorl://<model_id>/sampler_weights/<name>``.
+
+        With isolated runs ``name`` is prefixed with :attr:`run_id` (sampler-export names are
+        global on a server). Tinker's ``ttl_seconds`` and ``user_metadata`` are accepted only
+        as ``None``.
+        """
+        self._tinker_save_options("save_weights_for_sampler", ttl_seconds, user_metadata)
+        body = {"model_id": self.model_id, "name": self._checkpoint_name(name)}
         return self._barrier(
             "save_weights_for_sampler",
             body,

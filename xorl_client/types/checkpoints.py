@@ -57,6 +57,27 @@ class CheckpointInfo(XorlModel):
             size_bytes=int(size) if size is not None else None,
         )
 
+    # Tinker's names for what an xorl checkpoint has (or never has).
+    @property
+    def tinker_path(self) -> str:
+        """Tinker's name for :attr:`path` (what the Tinker-style calls take)."""
+        return self.path
+
+    @property
+    def expires_at(self) -> None:
+        """Always ``None``: xorl checkpoints never expire."""
+        return None
+
+    @property
+    def public(self) -> bool:
+        """Always ``False``: xorl has no published checkpoints."""
+        return False
+
+    @property
+    def user_metadata(self) -> None:
+        """Always ``None``: the xorl server keeps no checkpoint metadata."""
+        return None
+
 
 Checkpoint = CheckpointInfo
 """The official client's name for one checkpoint entry."""
