@@ -636,3 +636,24 @@ def test_every_tinker_call_without_an_xorl_counterpart_is_refused_before_sending
                 assert caught.value.field == name
     assert found == set(TINKER_REFUSED_CALLS)
     assert len(server.submissions) == sent
+
+
+def test_one_except_catches_official_and_tinker_refusals() -> None:
+    """A Tinker option xorl cannot honour is a ValueError (what Tinker code catches) and a
+    NotSupportedOnXorlError (what catches the official calls xorl has no route for)."""
+    server = FakeXorl(try_again_polls=0)
+    tc = service(server).create_training_client(MODEL)
+    sent_before = len(server.submissions)
+    refusals: list[Exception] = []
+    for call in (
+        lambda: tc.save_state("x", ttl_seconds=3600),
+        lambda: tc.save_full_weights_safetensors("x"),
+    ):
+        with pytest.raises(xc.NotSupportedOnXorlError) as info:
+            call()
+        refusals.append(info.value)
+    tinker, official = refusals
+    assert isinstance(tinker, ValueError) and isinstance(tinker, xc.UnsupportedError)
+    assert isinstance(official, NotImplementedError)
+    assert tinker.outcome is official.outcome is xc.Outcome.NOT_SENT
+    assert len(server.submissions) == sent_before

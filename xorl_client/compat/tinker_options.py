@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
-from xorl_client.errors import DataValidationError
+from xorl_client.errors import DataValidationError, NotSupportedOnXorlError
 
 __all__ = [
     "TINKER_OPTIONS",
@@ -39,13 +39,24 @@ __all__ = [
 ]
 
 
-class UnsupportedError(DataValidationError):
+class UnsupportedError(DataValidationError, NotSupportedOnXorlError):
     """A Tinker option or call that xorl cannot honour; raised before anything is sent.
 
     The message says what is not supported on xorl and what to do instead. It is a
-    :class:`~xorl_client.DataValidationError` (and so a ``ValueError``), with ``field`` the
-    option and ``rule`` the reason.
+    :class:`~xorl_client.DataValidationError` (and so a ``ValueError``, which Tinker code
+    catches), with ``field`` the option and ``rule`` the reason, and a
+    :class:`~xorl_client.NotSupportedOnXorlError`, so one ``except`` catches every refusal of
+    a call xorl has no counterpart for, official or Tinker.
     """
+
+    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
+        # The two parents take different keywords; set both attribute sets here.
+        Exception.__init__(self, message)
+        self.field = field
+        self.datum_index = None
+        self.rule = rule
+        self.feature = field or ""
+        self.use_instead = None
 
 
 def refuse(
