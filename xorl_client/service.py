@@ -16,7 +16,6 @@ ServiceClient(base_url='http://127.0.0.1:6000', api_key=***)
 from __future__ import annotations
 
 import dataclasses
-import os
 import uuid
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -28,7 +27,8 @@ from . import _runtime
 from ._checks import check_int
 from ._config import ClientConfig
 from ._polling import QueueStateEvent
-from ._sessions import DEFAULT_LORA_RANK, RequestedLora, create_model, load_adapter
+from ._service_sampling import SamplingFactory, xorl_path
+from ._sessions import DEFAULT_LORA_RANK, RequestedLora, create_model
 from ._transport import Transport
 from ._twins import blocking_twin, value_twin
 from .compat.adapters import RoutingTransport, queue_state_callback
@@ -36,22 +36,22 @@ from .compat.official import DEFAULT_MODEL_ID
 from .compat.tinker_options import (
     check_tinker_options,
     lora_structure,
+    merged_optimizer,
     optimizer_settings,
 )
 from .compat.tinker_orders import tinker_order
 from .errors import ConfigurationError, DataValidationError
 from .futures import APIFuture
 from .rest import RestClient, checkpoint_id_from_path
-from .sampling import ENV_INFERENCE_BASE_URL, SamplingClient
-from .tinker_compat.server_model import check_sampling_base_model, server_model
+from .sampling import SamplingClient
 from .training import TrainingClient
-from .types import LoraConfig, ParsedCheckpointTinkerPath, QueueStateObserver
+from .types import LoraConfig, QueueStateObserver
 from .validation import validate_model_id
 
 __all__ = ["ServiceClient"]
 
 
-class ServiceClient:
+class ServiceClient(SamplingFactory):
     """Configuration and factories for one xorl server.
 
     The positional order is the official client's: ``ServiceClient(base_url, model, api_key,
@@ -243,7 +243,7 @@ class ServiceClient:
             check_int("alpha", alpha, minimum=1)
         check_tinker_options("create_lora_training_client", seed=seed, user_metadata=user_metadata)
         structure = lora_structure(train_mlp, train_attn, train_unembed)
-        optimizer_config = _merged_optimizer(optimizer_config, optimizer)
+        optimizer_config = merged_optimizer(optimizer_config, optimizer)
         lora = LoraConfig(rank=rank, alpha=alpha, dropout=dropout, target_modules=target_modules)
         model_id = validate_model_id(model_id or f"lora-{uuid.uuid4().hex[:12]}")
         body: dict[str, Any] = {
@@ -336,145 +336,6 @@ class ServiceClient:
         "create_training_client_from_state_with_optimizer_async",
     )
 
-    @tinker_order("create_sampling_client")
-    def _sampling_future(
-        self,
-        /,
-        base_url: str | None = None,
-        model_path: str | None = None,
-        model: str | None = None,
-        api_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        *,
-        model_id: str | None = None,
-        base_model: str | None = None,
-        retry_config: Any = None,
-        record_stability_info: bool = False,
-        **settings: Any,
-    ) -> APIFuture[SamplingClient]:
-        """A :class:`~xorl_client.SamplingClient` on the inference server.
-
-        * With ``model_path`` (``xorl://M/sampler_weights/N``, ``sampler_weights/N`` or ``N``,
-          what :meth:`TrainingClient.save_weights_for_sampler` returned): asks the training
-          server to load that LoRA adapter on its inference endpoints
-          (``create_sampling_session``) and returns a client bound to it (``lora_path`` = the
-          adapter's ``lora_name``).
-        * Without: a client on the inference server's current weights, i.e. the base model
-          or whatever :meth:`TrainingClient.sync_inference_weights` last pushed (the
-          full-weight path: ``save_weights_for_sampler`` + ``sync_inference_weights``).
-
-        Args:
-            base_url: the inference server; defaults to ``$XORL_INFERENCE_BASE_URL``, and
-                when that is unset to this training server's URL (the local server serves
-                ``/generate`` on its training port).
-            model_path: the sampler export to load, or ``None`` (or ``""``).
-            model: SGLang's ``model`` routing field for the sampling requests.
-            api_key: the inference server's key; defaults to ``$XORL_INFERENCE_API_KEY``.
-                This service's own key (``$XORL_API_KEY``) is never passed on.
-            timeout: per-HTTP-request timeout of the sampling client.
-            model_id: attribution of the adapter for the server's per-model LRU (default:
-                the ``M`` of an ``xorl://`` path).
-            base_model: Tinker's; checked against the server's model (a mismatch is an
-                error). Without ``model_path`` it asks for the untrained base model: served on
-                a LoRA server (no adapter), refused on a full-weight server, whose inference
-                weights are whatever was last synced.
-            retry_config, record_stability_info: Tinker's; only the defaults are accepted.
-            **settings: :class:`~xorl_client.ClientConfig` fields for the sampling client.
-                ``operation_timeout``, ``max_retries``, the backoff, ``max_connections``,
-                ``user_agent`` and ``httpx_transport`` default to this service's; headers
-                and credentials are not inherited.
-
-        Tinker's positional order ``create_sampling_client(model_path, base_model)`` is
-        recognised by the ``xorl://`` (or ``tinker://``) path in the first position.
-
-        Close the returned client (or use it in a ``with`` block) when done.
-        """
-        check_tinker_options(
-            "create_sampling_client",
-            retry_config=retry_config,
-            record_stability_info=record_stability_info,
-        )
-        if base_model is not None and (not isinstance(base_model, str) or not base_model):
-            raise DataValidationError(
-                f"base_model must be a model name, not {base_model!r}",
-                field="base_model",
-                rule="base_model is a model name",
-            )
-        if isinstance(model_path, str) and model_path.startswith("tinker://"):
-            model_path = _xorl_path(model_path)
-        start = self._sampling_client(
-            base_url, model_path, model, api_key, timeout, model_id, settings
-        )
-        if base_model is None:
-            return start().map(self._with_model_lookup)
-        check = server_model(self.create_rest_client())
-        adapter = bool(model_path)
-
-        async def checked() -> SamplingClient:
-            # The server's model is checked before an adapter is loaded for it.
-            check_sampling_base_model(await check, base_model, adapter=adapter)
-            client = await start()
-            client._base_model = base_model
-            return client
-
-        return APIFuture(_runtime.run_coroutine(checked()), operation="create_sampling_client")
-
-    def _sampling_client(
-        self,
-        base_url: str | None,
-        model_path: str | None,
-        model: str | None,
-        api_key: str | None,
-        timeout: float | httpx.Timeout | None,
-        model_id: str | None,
-        settings: dict[str, Any],
-    ) -> Callable[[], APIFuture[SamplingClient]]:
-        """Check the arguments now; the returned callable creates the client (and sends)."""
-        if isinstance(base_url, str) and base_url.startswith(("xorl://", "tinker://")):
-            raise DataValidationError(
-                f"create_sampling_client(base_url={base_url!r}): that is a model path, not a "
-                "server URL; pass it as model_path=... (the second argument)",
-                field="base_url",
-                rule="base_url is a server URL",
-            )
-        url = base_url or os.environ.get(ENV_INFERENCE_BASE_URL) or self.config.url
-        inherited: dict[str, Any] = {
-            "operation_timeout": self.config.operation_timeout,
-            "max_retries": self.config.max_retries,
-            "retry_delay": self.config.retry_backoff_base,
-            "retry_backoff_max": self.config.retry_backoff_max,
-            "max_connections": self.config.max_connections,
-            "user_agent": self.config.user_agent,
-            "httpx_transport": self.config.httpx_transport,
-        }
-        inherited.update(settings)
-        named: dict[str, Any] = {"model": model, "api_key": api_key, "timeout": timeout}
-        if not model_path:
-            client = self._own(SamplingClient(url, **named, **inherited))
-            return lambda: APIFuture.from_value(client, operation="create_sampling_client")
-        if not isinstance(model_path, str) or not model_path.strip():
-            raise DataValidationError(
-                f"model_path must be a non-empty string, not {model_path!r}",
-                field="model_path",
-                rule="model_path is a sampler export path",
-            )
-        if model_path.startswith("xorl://") and "/sampler_weights/" not in model_path:
-            raise DataValidationError(
-                f"model_path {model_path!r} is not a sampler export; export one with "
-                "TrainingClient.save_weights_for_sampler(name) and pass the path it returns",
-                field="model_path",
-                rule="model_path is a sampler export path",
-            )
-        body: dict[str, Any] = {"model_path": model_path}
-        if model_id is not None:
-            body["model_id"] = validate_model_id(model_id)
-        return lambda: load_adapter(self._transport, body).map(
-            lambda name: self._own(SamplingClient(url, **named, lora_path=name, **inherited))
-        )
-
-    create_sampling_client = blocking_twin(_sampling_future, "create_sampling_client")
-    create_sampling_client_async = value_twin(_sampling_future, "create_sampling_client_async")
-
     def create_rest_client(self, model_id: str = DEFAULT_MODEL_ID) -> RestClient:
         """A client for checkpoints, weights info, training runs and sessions.
 
@@ -497,11 +358,6 @@ class ServiceClient:
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _own(self, client: SamplingClient) -> SamplingClient:
-        """Remember a client this service opened so :meth:`close` closes it too."""
-        self._sampling_clients.append(client)
-        return client
-
     def _restore(
         self,
         path: str,
@@ -513,7 +369,7 @@ class ServiceClient:
         optimizer_config: dict[str, Any] | None,
     ) -> APIFuture[TrainingClient]:
         if isinstance(path, str) and path.startswith("tinker://"):
-            path = _xorl_path(path)
+            path = xorl_path(path)
         kind, *rest = checkpoint_id_from_path(path).split("/")
         if kind != "weights":
             raise DataValidationError(
@@ -562,35 +418,6 @@ class ServiceClient:
         run_id = f"run-{uuid.uuid4().hex[:10]}" if self.isolate_runs else None
         client._attach_service(self, run_id)
         return client
-
-    def _with_model_lookup(self, client: SamplingClient) -> SamplingClient:
-        """Let ``client.get_base_model()`` ask this server when it is first called."""
-        rest = self.create_rest_client()
-        client._base_model_lookup = lambda: server_model(rest).map(lambda run: run.base_model)
-        return client
-
-
-def _xorl_path(path: str) -> str:
-    """A ``tinker://<run>/<kind>/<name>`` path as the ``xorl://`` path of the same checkpoint."""
-    return ParsedCheckpointTinkerPath.from_tinker_path(path).xorl_path
-
-
-def _merged_optimizer(
-    optimizer_config: dict[str, Any] | None, optimizer: Any
-) -> dict[str, Any] | None:
-    """``optimizer_config`` plus what Tinker's ``optimizer=`` asks for; a clash is refused."""
-    tinker = optimizer_settings(optimizer)
-    if tinker is None:
-        return optimizer_config
-    given = dict(optimizer_config or {})
-    if given.get("type", tinker["type"]) != tinker["type"]:
-        raise DataValidationError(
-            f"optimizer={optimizer!r} and optimizer_config={optimizer_config!r} choose different "
-            "optimizers; give one",
-            field="optimizer",
-            rule="one optimizer choice",
-        )
-    return {**given, **tinker}
 
 
 #: Every keyword ``ServiceClient`` takes besides the ``ClientConfig`` fields.

@@ -33,6 +33,7 @@ __all__ = [
     "UnsupportedError",
     "check_tinker_options",
     "lora_structure",
+    "merged_optimizer",
     "optimizer_settings",
     "refuse",
     "refused_call",
@@ -328,3 +329,21 @@ def refused_call(name: str) -> Callable[..., NoReturn]:
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"Not on xorl ({entry.reason}): raises UnsupportedError. {entry.instead}."
     return method
+
+
+def merged_optimizer(
+    optimizer_config: dict[str, Any] | None, optimizer: Any
+) -> dict[str, Any] | None:
+    """``optimizer_config`` plus what Tinker's ``optimizer=`` asks for; a clash is refused."""
+    tinker = optimizer_settings(optimizer)
+    if tinker is None:
+        return optimizer_config
+    given = dict(optimizer_config or {})
+    if given.get("type", tinker["type"]) != tinker["type"]:
+        raise DataValidationError(
+            f"optimizer={optimizer!r} and optimizer_config={optimizer_config!r} choose different "
+            "optimizers; give one",
+            field="optimizer",
+            rule="one optimizer choice",
+        )
+    return {**given, **tinker}
