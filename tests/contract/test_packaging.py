@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import xorl_client
-from xorl_client.errors import MissingDependencyError, _install_command
+from xorl_client._install_hint import install_command
+from xorl_client.errors import MissingDependencyError
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -174,13 +175,13 @@ def test_the_missing_extra_hint_uses_the_readme_install_forms(
     direct_url: dict[str, object], extra: str, readme_form: str
 ) -> None:
     """Installed from a checkout, a wheel or git, the hint is the README's command for it."""
-    hint = _install_command(extra, direct_url)
+    hint = install_command(extra, direct_url)
     assert hint.replace(f"{ROOT}/", "").replace(str(ROOT), ".") == readme_form
     assert readme_form in _readme_install_section()
 
 
 def test_the_hint_without_a_direct_url_names_the_index_package() -> None:
-    assert _install_command("tokenizer", {}) == 'pip install "xorl-client[tokenizer]"'
+    assert install_command("tokenizer", {}) == 'pip install "xorl-client[tokenizer]"'
     error = MissingDependencyError("get_tokenizer()", "tokenizer", "transformers")
     assert "Install it with: pip install" in str(error) and "[tokenizer]" in str(error)
 
