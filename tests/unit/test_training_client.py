@@ -344,3 +344,21 @@ def test_an_option_the_schema_rejects_fails_at_call_time() -> None:
     with pytest.raises(xc.DataValidationError, match="sync_inference_weights"):
         tc.sync_inference_weights(pause_mode="freeze")
     assert server.submissions == []
+
+
+def test_a_chunk_that_trains_nothing_is_refused_before_anything_is_sent() -> None:
+    """The server fails a request whose every position is masked; one such chunk among
+    others would leave the batch half applied, so the SDK refuses the batch first."""
+    server = FakeXorl(try_again_polls=0)
+    tc = make_training_client(server, chunk_max_items=1)
+    trained = xc.Datum([1, 2, 3], {"target_tokens": [2, 3, 4], "weights": [0, 1, 1]})
+    masked = xc.Datum([1, 2, 3], {"target_tokens": [2, 3, 4], "weights": [0, 0, 0]})
+    with pytest.raises(xc.DataValidationError, match="chunk 2 of 2") as info:
+        tc.forward_backward([trained, masked], "cross_entropy")
+    assert info.value.rule == "a request trains at least one position"
+    with pytest.raises(xc.DataValidationError, match="of the batch"):
+        tc.forward_backward([masked], "cross_entropy")
+    assert server.submissions == []
+    # The same datums travel fine together: the masked one rides with a trained one.
+    together = make_training_client(server)
+    assert together.forward_backward([trained, masked], "cross_entropy").result().loss_fn_outputs

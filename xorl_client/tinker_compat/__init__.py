@@ -52,6 +52,7 @@ from xorl_client.tinker_compat.weights import (
     COEFFICIENT_PARAMS,
     coefficient_datum,
     has_fractional_weights,
+    has_trained_position,
     trained_positions,
 )
 
@@ -78,6 +79,7 @@ __all__ = [
     "resolve_loss_fn",
     "resolve_loss_fn_params",
     "to_tinker_dict",
+    "has_trained_position",
     "trained_positions",
     "translate_loss_params",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "COEFFICIENT_PARAMS",
     "coefficient_datum",
     "has_fractional_weights",
+    "has_trained_position",
     "trained_positions",
 ]
 
@@ -137,3 +138,20 @@ def trained_positions(datum: Datum) -> list[bool]:
         if values is not None:
             keep = [k and v != 0 for k, v in zip(keep, values.data[start:], strict=False)]
     return keep
+
+
+def has_trained_position(datum: Datum) -> bool:
+    """Whether the server computes the loss at one position of ``datum`` at least.
+
+    The same rule as :func:`trained_positions`, stopping at the first position that counts. A
+    datum without ``labels`` / ``target_tokens`` (a loss that reads other inputs) counts as
+    trained: the rule cannot say otherwise.
+    """
+    lfi = datum.loss_fn_inputs
+    targets = lfi["labels"] if "labels" in lfi else lfi.get("target_tokens")
+    if targets is None:
+        return True
+    start = 1 if "labels" in lfi and "target_tokens" not in lfi else 0
+    masks = [lfi[name].data[start:] for name in ("weights", "advantages") if name in lfi]
+    columns = zip(targets.data[start:], *masks, strict=False)
+    return any(t != _IGNORE_INDEX and all(m != 0 for m in rest) for t, *rest in columns)

@@ -31,9 +31,15 @@ from xorl_client import _runtime
 from xorl_client._ordering import SubmissionSequencer, Ticket
 from xorl_client._polling import QueueStateEvent
 from xorl_client.chunking import split_batch
-from xorl_client.errors import ClientForkedError, Outcome, SessionStateError, XorlError
+from xorl_client.errors import (
+    ClientForkedError,
+    DataValidationError,
+    Outcome,
+    SessionStateError,
+    XorlError,
+)
 from xorl_client.futures import APIFuture
-from xorl_client.tinker_compat import prepare_loss_request
+from xorl_client.tinker_compat import has_trained_position, prepare_loss_request
 from xorl_client.training import _verdicts as verdicts
 from xorl_client.training._settle import Settler
 from xorl_client.training._step import StepRunner
@@ -122,6 +128,7 @@ class TrainingCore:
         chunks = split_batch(
             datums, max_items=config.max_chunk_items, max_bytes=config.max_chunk_bytes
         )
+        _check_chunks_train(chunks, operation)
         input_key = "forward_backward_input" if operation == "forward_backward" else "forward_input"
         requests = []
         for chunk in chunks:
@@ -383,3 +390,25 @@ class TrainingCore:
         with self._lock:
             self._pending.pop(slot.ticket, None)
         slot.done.set_result(None)
+
+
+def _check_chunks_train(chunks: Sequence[Sequence[Any]], operation: str) -> None:
+    """Refuse, before anything is sent, a request the server would refuse inside its future.
+
+    The server masks every position whose target is -100 or whose weight or advantage is 0,
+    and fails a request in which no position is left ("Invalid batch structure after
+    packing"). A whole batch like that is pointless; one chunk like that among others would
+    leave the batch half applied, so it is refused here instead.
+    """
+    for index, chunk in enumerate(chunks):
+        if any(has_trained_position(d) for d in chunk):
+            continue
+        what = "the batch" if len(chunks) == 1 else f"chunk {index + 1} of {len(chunks)}"
+        raise DataValidationError(
+            f"{operation}: no datum of {what} has a position the server would compute the loss "
+            "at (every target is -100 or has weight 0 or advantage 0), and the server refuses "
+            "such a request. Drop datums that train nothing (e.g. groups whose rewards are all "
+            "equal get advantage 0), or raise the chunk limits so they travel with others",
+            field="loss_fn_inputs",
+            rule="a request trains at least one position",
+        )
