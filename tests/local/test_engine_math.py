@@ -20,7 +20,7 @@ from xorl_client.local.engine import (
     SessionSpec,
     loss_and_gradients,
 )
-from xorl_client.local.engine import _filtered_probs as filtered_probs
+from xorl_client.local.engine.sampler import _filtered_probs as filtered_probs
 from xorl_client.local.losses import LOSSES, get_loss, prepare_batch, prepare_sample
 from xorl_client.local.model import IGNORE_INDEX, log_softmax, lora_init, lora_table
 from xorl_client.local.optim import AdamW
