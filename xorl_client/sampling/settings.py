@@ -27,6 +27,7 @@ from typing import Any, Final
 import httpx
 
 from xorl_client._config import ClientConfig
+from xorl_client._pool import lean_transport
 from xorl_client.compat.official import env_int, env_value
 from xorl_client.errors import ConfigurationError, MissingDependencyError
 
@@ -116,7 +117,7 @@ class HttpSettings:
             max_keepalive_connections=self.max_keepalive_connections,
             keepalive_expiry=self.keepalive_expiry,
         )
-        return httpx.AsyncHTTPTransport(limits=limits, http2=self.http2)
+        return lean_transport(httpx.AsyncHTTPTransport(limits=limits, http2=self.http2))
 
 
 def http_settings_from(
