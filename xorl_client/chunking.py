@@ -64,7 +64,7 @@ def estimate_datum_bytes(d: Datum) -> int:
     total = _DATUM_OVERHEAD + _INT_BYTES * len(d.model_input.ids())
     for td in d.loss_fn_inputs.values():
         per = _INT_BYTES if td.dtype.startswith(("int", "uint")) else _FLOAT_BYTES
-        total += _FIELD_OVERHEAD + per * len(td.data)
+        total += _FIELD_OVERHEAD + per * len(td)
     return total
 
 

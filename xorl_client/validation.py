@@ -187,6 +187,8 @@ def _check_values(td: TensorData, index: int, name: str, binary_weights: bool) -
 
     Bools count as the numbers 0/1 here (only token ids refuse them).
     """
+    if _array_values_fine(td.array, name == "weights" and binary_weights):
+        return
     values = td.data
     if not values:
         return
@@ -253,7 +255,32 @@ def _check_layout(td: TensorData, index: int, name: str) -> None:
 
 
 def _seq_len(td: TensorData) -> int:
-    return td.shape[0] if td.shape is not None and len(td.shape) >= 1 else len(td.data)
+    return td.shape[0] if td.shape is not None and len(td.shape) >= 1 else len(td)
+
+
+# -- numpy arrays (TensorData.array): one vectorised pass; anything doubtful takes the list path,
+# which finds the position and gives the same error as for a list
+
+
+def _array_holds_token_ids(array: Any) -> bool:
+    """True when ``array`` is an integer array of ids >= 0 (or the ignore index)."""
+    if array is None or array.dtype.kind not in "iu" or array.size == 0:
+        return array is not None and array.size == 0
+    low = array.min()
+    if low >= 0:
+        return True
+    return bool(((array >= 0) | (array == IGNORE_INDEX)).all())
+
+
+def _array_values_fine(array: Any, binary: bool) -> bool:
+    """True when ``array`` holds finite numbers only (and only 0/1 when ``binary``)."""
+    if array is None or array.dtype.kind not in "iuf":
+        return False
+    import numpy as np
+
+    if array.dtype.kind == "f" and not bool(np.isfinite(array).all()):
+        return False
+    return not binary or bool(((array == 0) | (array == 1)).all())
 
 
 def _check_lengths(lfi: dict[str, TensorData], n: int, index: int) -> None:
@@ -394,8 +421,11 @@ def _validate_datum(
             )
     _check_token_ids(ids, index, "model_input.input_ids", allow_ignore=False)
     for name in _TARGETS:
-        if name in lfi and lfi[name].data is not ids:  # labels=ids (same list) is checked
-            _check_token_ids(lfi[name].data, index, f"loss_fn_inputs.{name}", allow_ignore=True)
+        target = lfi.get(name)
+        if target is None or target.wire_data() is ids:  # labels=ids (same list) is checked
+            continue
+        if not _array_holds_token_ids(target.array):
+            _check_token_ids(target.data, index, f"loss_fn_inputs.{name}", allow_ignore=True)
     _check_lengths(lfi, n, index)
     for name, td in lfi.items():
         if name not in _TOKEN_FIELDS:

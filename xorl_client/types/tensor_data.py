@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from xorl_client.errors import DataValidationError, MissingDependencyError
@@ -22,7 +21,6 @@ from xorl_client.types._common import (
 __all__ = ["TensorData"]
 
 
-@dataclass(slots=True, eq=False)
 class TensorData(XorlModel):
     """A flat buffer plus dtype and shape: one ``loss_fn_inputs`` value or one output tensor.
 
@@ -31,6 +29,11 @@ class TensorData(XorlModel):
     shape explicitly (``[len]`` for rank 1, like the official client). Either way a rank-1
     tensor goes on the wire as a plain list. Nested lists, tuples and numpy arrays given to
     the constructor are flattened and their shape recorded.
+
+    A tensor made from a numpy array keeps the array and goes on the wire straight from it
+    (orjson encodes arrays natively: no Python list is built, and float32 values are written
+    in their own shortest form); ``data`` builds the list the first time it is read, and from
+    then on the list is what is sent, so changing it in place is never lost.
 
     Indexing, ``len()`` and iteration work on the flat data:
 
@@ -43,19 +46,30 @@ class TensorData(XorlModel):
     True
     """
 
-    data: list[int] | list[float]
-    dtype: str = "float32"
-    shape: list[int] | None = None
+    __slots__ = ("_array", "_data", "dtype", "shape")
 
-    def __post_init__(self) -> None:
-        data: Any = self.data
+    dtype: str
+    shape: list[int] | None
+
+    def __init__(
+        self,
+        data: list[int] | list[float] | Any,
+        dtype: str = "float32",
+        shape: list[int] | None = None,
+    ) -> None:
+        self._array: Any = None
+        self._data: list[Any] | None = None
+        self.dtype = dtype
+        self.shape = shape
         if type(data) is not list:
             if isinstance(data, tuple):
                 data = list(data)
             elif _is_ndarray(data) or hasattr(data, "tolist"):
                 src = TensorData.coerce(data, self.dtype)
-                self.data, self.shape = src.data, self.shape or src.shape
-                data = self.data
+                self._array, self._data = src._array, src._data
+                self.shape = self.shape or src.shape
+                self._check(len(src))
+                return
             else:
                 raise DataValidationError(
                     f"TensorData.data must be a list, tuple or array, not {type(data).__name__}",
@@ -66,7 +80,17 @@ class TensorData(XorlModel):
             data, nested_shape = _flatten_nested(data, "TensorData.data")
             if self.shape is None:
                 self.shape = nested_shape
-        self.data = data
+        self._data = data
+        self._check(len(data))
+
+    @classmethod
+    def _of_array(cls, flat: Any, dtype: str, shape: list[int] | None) -> TensorData:
+        """A tensor over a flat, C-contiguous array that orjson can encode (no checks)."""
+        tensor = cls.__new__(cls)
+        tensor._array, tensor._data, tensor.dtype, tensor.shape = flat, None, dtype, shape
+        return tensor
+
+    def _check(self, count: int) -> None:
         if not isinstance(self.dtype, str) or not self.dtype:
             raise DataValidationError(
                 f"TensorData.dtype must be a non-empty string such as 'int64' or 'float32', "
@@ -76,14 +100,49 @@ class TensorData(XorlModel):
             )
         if self.shape is not None:
             shape = [int(s) for s in self.shape]
-            if any(s < 0 for s in shape) or math.prod(shape) != len(data):
+            if any(s < 0 for s in shape) or math.prod(shape) != count:
                 raise DataValidationError(
-                    f"TensorData shape {shape} does not match its {len(data)} data entries "
+                    f"TensorData shape {shape} does not match its {count} data entries "
                     f"(prod(shape) must equal len(data))",
                     field="shape",
                     rule="prod(shape) == len(data)",
                 )
             self.shape = shape
+
+    @property
+    def data(self) -> list[Any]:
+        """The flat values as a Python list (built from the array on first use)."""
+        if self._data is None:
+            self._data = self._array.tolist()
+            self._array = None  # the list may be changed in place: it is what is sent now
+        return self._data
+
+    @data.setter
+    def data(self, values: list[Any]) -> None:
+        self._data, self._array = values, None
+
+    @property
+    def array(self) -> Any:
+        """The numpy array this tensor was made from (flat), or ``None``; never copied."""
+        return self._array
+
+    def wire_data(self) -> Any:
+        """What goes on the wire as ``data``: the flat list, or the flat array it came from."""
+        return self._array if self._data is None else self._data
+
+    def __repr__(self) -> str:
+        return f"TensorData(data={self.data!r}, dtype={self.dtype!r}, shape={self.shape!r})"
+
+    def _dump_fields(self) -> dict[str, Any]:
+        return {"data": self.data, "dtype": self.dtype, "shape": self.shape}
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.wire_data(), self.dtype, self.shape)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        values, self.dtype, self.shape = state
+        is_list = type(values) is list
+        self._data, self._array = (values, None) if is_list else (None, values)
 
     # -- construction -------------------------------------------------------------------
 
@@ -104,7 +163,7 @@ class TensorData(XorlModel):
 
     @classmethod
     def from_numpy(cls, array: Any, dtype: str | None = None) -> TensorData:
-        """A tensor from a numpy array (any rank), converted once with ``tolist()``.
+        """A tensor from a numpy array (any rank), kept as a flat array (see the class doc).
 
         ``dtype`` (e.g. ``"int64"``) overrides the recorded dtype; a float array asked to be
         ``int64`` must hold whole numbers. Bool arrays become 0/1 integers.
@@ -136,8 +195,12 @@ class TensorData(XorlModel):
             arr = arr.astype(np.int64)
             kind = "i"
         shape = [int(s) for s in arr.shape]
-        flat = arr.reshape(-1).tolist()
-        return cls(flat, dtype or _dtype_name(arr.dtype, kind), shape or [len(flat)])
+        name = dtype or _dtype_name(arr.dtype, kind)
+        flat = _encodable(np, arr.reshape(-1), kind)
+        if flat is None:  # complex, object, strings...: as Python values
+            values = arr.reshape(-1).tolist()
+            return cls(values, name, shape or [len(values)])
+        return cls._of_array(flat, name, shape or [int(flat.shape[0])])
 
     @classmethod
     def from_torch(cls, tensor: Any, dtype: str | None = None) -> TensorData:
@@ -262,7 +325,7 @@ class TensorData(XorlModel):
 
     def effective_shape(self) -> list[int]:
         """``shape``, or ``[len(data)]`` when the shape was left implicit."""
-        return list(self.shape) if self.shape is not None else [len(self.data)]
+        return list(self.shape) if self.shape is not None else [len(self)]
 
     def tolist(self) -> list[Any]:
         """A new (nested, per ``shape``) Python list, like ``ndarray.tolist()``."""
@@ -283,7 +346,8 @@ class TensorData(XorlModel):
             np_dtype = np.dtype(self.dtype)
         except TypeError:
             np_dtype = None
-        return np.asarray(self.data, dtype=np_dtype).reshape(self.effective_shape())
+        values = self._array if self._data is None else self._data
+        return np.array(values, dtype=np_dtype).reshape(self.effective_shape())
 
     def to_torch(self) -> Any:
         """A ``torch.Tensor`` with this dtype and shape (needs torch, extra ``torch``).
@@ -302,17 +366,18 @@ class TensorData(XorlModel):
 
     def to_wire(self) -> dict[str, Any]:
         """The server's TensorData object: ``{"data", "dtype", "shape"}`` (shape always set)."""
-        return {"data": self.data, "dtype": self.dtype, "shape": self.effective_shape()}
+        return {"data": self.wire_data(), "dtype": self.dtype, "shape": self.effective_shape()}
 
     def to_dict(self) -> dict[str, Any]:
         """The official client's form, ``{"data", "dtype", "shape"}`` (same as :meth:`to_wire`)."""
         return self.to_wire()
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._data) if self._data is not None else int(self._array.shape[0])
 
     def __getitem__(self, index: int) -> int | float:
-        return self.data[index]
+        value: int | float = self.data[index]
+        return value
 
     def __iter__(self) -> Iterator[int | float]:
         return iter(self.data)
@@ -327,3 +392,15 @@ class TensorData(XorlModel):
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable value type
+
+
+def _encodable(np: Any, flat: Any, kind: str) -> Any:
+    """``flat`` as an array orjson encodes natively (C-contiguous, native order, a dtype it
+    knows), or ``None`` when the values are not real numbers."""
+    if kind in ("i", "u"):
+        wanted = flat.dtype if flat.dtype.itemsize in (1, 2, 4, 8) else np.int64
+    elif kind == "f":
+        wanted = flat.dtype if flat.dtype.itemsize in (4, 8) else np.float32
+    else:
+        return None
+    return np.ascontiguousarray(flat, dtype=np.dtype(wanted).newbyteorder("="))
