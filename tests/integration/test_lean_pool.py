@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import httpcore
 import httpx
 
-from xorl_client._pool import LeanConnectionPool, lean_transport
+from xorl_client._pool import lean_pool_class, lean_transport
 
 _RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
 
@@ -96,7 +96,7 @@ async def test_an_idle_connection_to_another_server_makes_room() -> None:
 
 def test_the_stock_pool_is_replaced_only_when_it_is_the_known_one() -> None:
     transport = lean_transport(httpx.AsyncHTTPTransport())
-    assert type(transport._pool) is LeanConnectionPool
+    assert type(transport._pool) is lean_pool_class()
 
     class Custom(httpcore.AsyncConnectionPool):
         pass
