@@ -20,7 +20,7 @@ EXPECTED = {
     "W1": {"sdk", "sdk_numpy", "floor", "floor_sync"},
     "W2": {"sdk", "floor", "floor_sync"},
     "W3": {"sdk", "sdk_async", "floor"},
-    "W4": {"sdk", "floor"},
+    "W4": {"sdk", "sdk_first_use", "floor"},
     "W5": {"sdk", "sdk_numpy", "floor", "floor_sync"},
     "W6": {"sdk", "sdk_numpy", "floor", "floor_numpy"},
     "W7": {"sdk_exactly_once", "sdk_reporting_only"},
