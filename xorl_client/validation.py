@@ -279,14 +279,13 @@ def _seq_len(td: TensorData) -> int:
 # which finds the position and gives the same error as for a list
 
 
-def _array_holds_token_ids(array: Any) -> bool:
-    """True when ``array`` is an integer array of ids >= 0 (or the ignore index)."""
+def _array_holds_token_ids(array: Any, *, allow_ignore: bool) -> bool:
+    """True when ``array`` is an integer array of ids >= 0 (or, if allowed, the ignore index)."""
     if array is None or array.dtype.kind not in "iu" or array.size == 0:
         return array is not None and array.size == 0
-    low = array.min()
-    if low >= 0:
+    if array.min() >= 0:
         return True
-    return bool(((array >= 0) | (array == IGNORE_INDEX)).all())
+    return allow_ignore and bool(((array >= 0) | (array == IGNORE_INDEX)).all())
 
 
 def _array_values_fine(array: Any, binary: bool) -> bool:
@@ -399,7 +398,7 @@ def _validate_datum(
                 "target column instead (the summed loss is the same)",
             )
         _check_layout(value, index, name)
-    ids = datum.model_input.ids()
+    ids = datum.model_input.wire_ids()
     n = len(ids)
     has_labels = "labels" in lfi
     if has_labels and "target_tokens" in lfi:
@@ -436,12 +435,15 @@ def _validate_datum(
                 Rule.REQUIRED_INPUT,
                 f"loss_fn {loss_fn!r} needs {wanted}, which is missing",
             )
-    _check_token_ids(ids, index, "model_input.input_ids", allow_ignore=False)
+    if type(ids) is list:
+        _check_token_ids(ids, index, "model_input.input_ids", allow_ignore=False)
+    elif not _array_holds_token_ids(ids, allow_ignore=False):
+        _check_token_ids(ids.tolist(), index, "model_input.input_ids", allow_ignore=False)
     for name in _TARGETS:
         target = lfi.get(name)
         if target is None or target.wire_data() is ids:  # labels=ids (same list) is checked
             continue
-        if not _array_holds_token_ids(target.array):
+        if not _array_holds_token_ids(target.array, allow_ignore=True):
             _check_token_ids(target.data, index, f"loss_fn_inputs.{name}", allow_ignore=True)
     _check_lengths(lfi, n, index)
     for name, td in lfi.items():

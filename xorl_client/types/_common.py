@@ -139,3 +139,15 @@ def check_number(
             field=f"{owner}.{name}",
             rule=f"{name} {rng}",
         )
+
+
+def encodable_array(np: Any, flat: Any, kind: str) -> Any:
+    """``flat`` as an array orjson encodes natively (C-contiguous, native order, a dtype it
+    knows), or ``None`` when the values are not real numbers."""
+    if kind in ("i", "u"):
+        wanted = flat.dtype if flat.dtype.itemsize in (1, 2, 4, 8) else np.int64
+    elif kind == "f":
+        wanted = flat.dtype if flat.dtype.itemsize in (4, 8) else np.float32
+    else:
+        return None
+    return np.ascontiguousarray(flat, dtype=np.dtype(wanted).newbyteorder("="))

@@ -131,7 +131,7 @@ class Datum(XorlModel):
         """The server's Datum: rank-1 lists as plain lists (smallest); numpy-backed tensors
         and higher ranks as TensorData objects (their ``data`` is encoded from the array)."""
         return {
-            "model_input": {"input_ids": self.model_input.ids()},
+            "model_input": {"input_ids": self.model_input.wire_ids()},
             "loss_fn_inputs": {
                 k: (
                     v.data

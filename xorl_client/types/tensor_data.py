@@ -16,6 +16,7 @@ from xorl_client.types._common import (
     _infer_dtype,
     _is_ndarray,
     _numpy_module,
+    encodable_array,
 )
 
 __all__ = ["TensorData"]
@@ -196,7 +197,7 @@ class TensorData(XorlModel):
             kind = "i"
         shape = [int(s) for s in arr.shape]
         name = dtype or _dtype_name(arr.dtype, kind)
-        flat = _encodable(np, arr.reshape(-1), kind)
+        flat = encodable_array(np, arr.reshape(-1), kind)
         if flat is None:  # complex, object, strings...: as Python values
             values = arr.reshape(-1).tolist()
             return cls(values, name, shape or [len(values)])
@@ -392,15 +393,3 @@ class TensorData(XorlModel):
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable value type
-
-
-def _encodable(np: Any, flat: Any, kind: str) -> Any:
-    """``flat`` as an array orjson encodes natively (C-contiguous, native order, a dtype it
-    knows), or ``None`` when the values are not real numbers."""
-    if kind in ("i", "u"):
-        wanted = flat.dtype if flat.dtype.itemsize in (1, 2, 4, 8) else np.int64
-    elif kind == "f":
-        wanted = flat.dtype if flat.dtype.itemsize in (4, 8) else np.float32
-    else:
-        return None
-    return np.ascontiguousarray(flat, dtype=np.dtype(wanted).newbyteorder("="))
