@@ -18,7 +18,13 @@ from typing import Any, Literal, TypeAlias
 
 from xorl_client.errors import DataValidationError
 from xorl_client.types._base import XorlModel
-from xorl_client.types._common import Tokenizer, _as_int_list, _numpy_module, encodable_array
+from xorl_client.types._common import (
+    ListOverArray,
+    Tokenizer,
+    _as_int_list,
+    _numpy_module,
+    encodable_array,
+)
 
 __all__ = [
     "IMAGE_RULE",
@@ -35,7 +41,7 @@ ImageFormat: TypeAlias = Literal["png", "jpeg"]
 IMAGE_RULE = "xorl takes token ids only (no image chunks)"
 
 
-class EncodedTextChunk(XorlModel):
+class EncodedTextChunk(ListOverArray, XorlModel):
     """A run of token ids (Tinker's ``encoded_text`` chunk).
 
     A one-dimensional integer numpy array is kept as it is and sent from the array (orjson
@@ -46,7 +52,7 @@ class EncodedTextChunk(XorlModel):
     (EncodedTextChunk(tokens=[1, 2], type='encoded_text'), True)
     """
 
-    __slots__ = ("_array", "_tokens", "type")
+    __slots__ = ("_array", "_values", "type")
     __hash__ = None  # type: ignore[assignment]  # mutable value type
 
     type: Literal["encoded_text"]
@@ -55,31 +61,27 @@ class EncodedTextChunk(XorlModel):
         self, tokens: Sequence[int] | Any, type: Literal["encoded_text"] = "encoded_text"
     ) -> None:
         self.type = type
-        self._array: Any = _id_array(tokens)
-        self._tokens: list[int] | None = (
-            None if self._array is not None else _as_int_list(tokens, "EncodedTextChunk.tokens")
-        )
+        array = _id_array(tokens)
+        values = None if array is not None else _as_int_list(tokens, "EncodedTextChunk.tokens")
+        self._set_values(values, array)
 
     @property
     def tokens(self) -> list[int]:
         """The token ids as a Python list (built from the array on first use)."""
-        if self._tokens is None:
-            self._tokens = self._array.tolist()
-            self._array = None  # the list may be changed in place: it is what is sent now
-        return self._tokens
+        return self._listed()
 
     @tokens.setter
     def tokens(self, values: list[int]) -> None:
-        self._tokens, self._array = _as_int_list(values, "EncodedTextChunk.tokens"), None
+        self._set_values(_as_int_list(values, "EncodedTextChunk.tokens"))
 
     def wire_tokens(self) -> Any:
         """What goes on the wire: the token list, or the integer array it came from."""
-        return self._array if self._tokens is None else self._tokens
+        return self._wire_values()
 
     @property
     def length(self) -> int:
         """Number of tokens."""
-        return len(self._tokens) if self._tokens is not None else int(self._array.shape[0])
+        return self._count()
 
     def to_wire(self) -> dict[str, Any]:
         """Tinker's chunk form ``{"type": "encoded_text", "tokens": [...]}``."""
@@ -106,8 +108,7 @@ class EncodedTextChunk(XorlModel):
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         values, self.type = state
-        is_list = type(values) is list
-        self._tokens, self._array = (values, None) if is_list else (None, values)
+        self._set_values(values, None if type(values) is list else values)
 
 
 def _id_array(tokens: Any) -> Any:

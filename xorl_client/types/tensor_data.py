@@ -11,6 +11,7 @@ from xorl_client.errors import DataValidationError, MissingDependencyError
 from xorl_client.types._base import XorlModel
 from xorl_client.types._common import (
     _INT_DTYPES,
+    ListOverArray,
     _dtype_name,
     _flatten_nested,
     _infer_dtype,
@@ -22,7 +23,7 @@ from xorl_client.types._common import (
 __all__ = ["TensorData"]
 
 
-class TensorData(XorlModel):
+class TensorData(ListOverArray, XorlModel):
     """A flat buffer plus dtype and shape: one ``loss_fn_inputs`` value or one output tensor.
 
     ``data`` is always a flat Python list (row-major). ``shape=None`` means rank 1
@@ -47,7 +48,7 @@ class TensorData(XorlModel):
     True
     """
 
-    __slots__ = ("_array", "_data", "dtype", "shape")
+    __slots__ = ("_array", "_values", "dtype", "shape")
 
     dtype: str
     shape: list[int] | None
@@ -58,8 +59,7 @@ class TensorData(XorlModel):
         dtype: str = "float32",
         shape: list[int] | None = None,
     ) -> None:
-        self._array: Any = None
-        self._data: list[Any] | None = None
+        self._set_values(None)
         self.dtype = dtype
         self.shape = shape
         if type(data) is not list:
@@ -67,7 +67,7 @@ class TensorData(XorlModel):
                 data = list(data)
             elif _is_ndarray(data) or hasattr(data, "tolist"):
                 src = TensorData.coerce(data, self.dtype)
-                self._array, self._data = src._array, src._data
+                self._set_values(src._values, src._array)
                 self.shape = self.shape or src.shape
                 self._check(len(src))
                 return
@@ -81,14 +81,15 @@ class TensorData(XorlModel):
             data, nested_shape = _flatten_nested(data, "TensorData.data")
             if self.shape is None:
                 self.shape = nested_shape
-        self._data = data
+        self._set_values(data)
         self._check(len(data))
 
     @classmethod
     def _of_array(cls, flat: Any, dtype: str, shape: list[int] | None) -> TensorData:
         """A tensor over a flat, C-contiguous array that orjson can encode (no checks)."""
         tensor = cls.__new__(cls)
-        tensor._array, tensor._data, tensor.dtype, tensor.shape = flat, None, dtype, shape
+        tensor._set_values(None, flat)
+        tensor.dtype, tensor.shape = dtype, shape
         return tensor
 
     def _check(self, count: int) -> None:
@@ -113,14 +114,11 @@ class TensorData(XorlModel):
     @property
     def data(self) -> list[Any]:
         """The flat values as a Python list (built from the array on first use)."""
-        if self._data is None:
-            self._data = self._array.tolist()
-            self._array = None  # the list may be changed in place: it is what is sent now
-        return self._data
+        return self._listed()
 
     @data.setter
     def data(self, values: list[Any]) -> None:
-        self._data, self._array = values, None
+        self._set_values(values)
 
     @property
     def array(self) -> Any:
@@ -129,7 +127,7 @@ class TensorData(XorlModel):
 
     def wire_data(self) -> Any:
         """What goes on the wire as ``data``: the flat list, or the flat array it came from."""
-        return self._array if self._data is None else self._data
+        return self._wire_values()
 
     def __repr__(self) -> str:
         return f"TensorData(data={self.data!r}, dtype={self.dtype!r}, shape={self.shape!r})"
@@ -142,8 +140,7 @@ class TensorData(XorlModel):
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         values, self.dtype, self.shape = state
-        is_list = type(values) is list
-        self._data, self._array = (values, None) if is_list else (None, values)
+        self._set_values(values, None if type(values) is list else values)
 
     # -- construction -------------------------------------------------------------------
 
@@ -347,7 +344,7 @@ class TensorData(XorlModel):
             np_dtype = np.dtype(self.dtype)
         except TypeError:
             np_dtype = None
-        values = self._array if self._data is None else self._data
+        values = self._wire_values()
         return np.array(values, dtype=np_dtype).reshape(self.effective_shape())
 
     def to_torch(self) -> Any:
@@ -374,7 +371,7 @@ class TensorData(XorlModel):
         return self.to_wire()
 
     def __len__(self) -> int:
-        return len(self._data) if self._data is not None else int(self._array.shape[0])
+        return self._count()
 
     def __getitem__(self, index: int) -> int | float:
         value: int | float = self.data[index]
