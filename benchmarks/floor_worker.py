@@ -103,18 +103,29 @@ _WARM_UP = orjson.dumps(
 )
 
 
-def measure_sync(url: str, work: Callable[[httpx.Client], Any]) -> tuple[Any, Measurement]:
-    """``work(client)`` measured, on a client already connected (as the SDK's is)."""
+def _nothing() -> None:
+    return None
+
+
+def measure_sync(
+    url: str, work: Callable[[httpx.Client], Any], prepare: Callable[[], None] = _nothing
+) -> tuple[Any, Measurement]:
+    """``work(client)`` measured, on a client already connected (as the SDK's is); ``prepare()``
+    builds the inputs after the warm-up, as the SDK's worker does."""
     with httpx.Client(base_url=url, timeout=600) as client:
         call_sync(client, "/api/v1/create_model", _CREATE)
         call_sync(client, "/api/v1/forward_backward", _WARM_UP)
+        prepare()
         with measured() as m:
             result = work(client)
     return result, m
 
 
 def measure_async(
-    url: str, work: Callable[[httpx.AsyncClient], Awaitable[Any]], limit: int
+    url: str,
+    work: Callable[[httpx.AsyncClient], Awaitable[Any]],
+    limit: int,
+    prepare: Callable[[], None] = _nothing,
 ) -> tuple[Any, Measurement]:
     """``await work(client)`` measured, on a client already connected (as the SDK's is)."""
 
@@ -123,6 +134,7 @@ def measure_async(
         async with httpx.AsyncClient(base_url=url, limits=limits, timeout=600) as client:
             await wait(client, await submit(client, "/api/v1/create_model", _CREATE))
             await wait(client, await submit(client, "/api/v1/forward_backward", _WARM_UP))
+            prepare()
             with measured() as m:
                 result = await work(client)
         return result, m
@@ -134,7 +146,11 @@ def measure_async(
 
 
 def _one_fb(
-    url: str, variant: str, data: Callable[[], list[Any]], loss: str
+    url: str,
+    variant: str,
+    data: Callable[[], list[Any]],
+    loss: str,
+    prepare: Callable[[], None],
 ) -> tuple[Any, Measurement, int]:
     """Send one forward_backward built by ``data()``: the result, its measurement, body size."""
     sizes: list[int] = []
@@ -151,7 +167,9 @@ def _one_fb(
 
     if variant == "sync":
         result, m = measure_sync(
-            url, lambda client: parsed(call_sync(client, "/api/v1/forward_backward", body()))
+            url,
+            lambda client: parsed(call_sync(client, "/api/v1/forward_backward", body())),
+            prepare,
         )
     else:
 
@@ -159,12 +177,15 @@ def _one_fb(
             request_id = await submit(client, "/api/v1/forward_backward", body())
             return parsed(await wait(client, request_id))
 
-        result, m = measure_async(url, work, 1)
+        result, m = measure_async(url, work, 1, prepare)
     return result, m, sizes[0]
 
 
 def w1(url: str, sizes: Sizes, variant: str) -> None:
-    rows = rl_batch(sizes.w1_datums, sizes.w1_tokens)
+    rows: list[Any] = []
+
+    def prepare() -> None:
+        rows.extend(rl_batch(sizes.w1_datums, sizes.w1_tokens))
 
     def data() -> list[Any]:
         return [
@@ -175,7 +196,7 @@ def w1(url: str, sizes: Sizes, variant: str) -> None:
             for ids, tt, lp, adv in rows
         ]
 
-    result, m, body_bytes = _one_fb(url, variant, data, RL_LOSS)
+    result, m, body_bytes = _one_fb(url, variant, data, RL_LOSS, prepare)
     logprobs = _logprobs(result)
     assert len(logprobs) == sizes.w1_datums and len(logprobs[-1]) == sizes.w1_tokens
     report(m, body_bytes=body_bytes, request_bytes=result["info"]["request_bytes"])
@@ -247,10 +268,14 @@ def w3(url: str, sizes: Sizes, variant: str) -> None:
 
 
 def w6(url: str, sizes: Sizes, variant: str) -> None:
-    hidden = rank2_field(sizes.w6_rows, sizes.w6_cols, numpy=variant == "numpy")
-    ids, targets = small_datum(sizes.w6_rows)
+    inputs: dict[str, Any] = {}
+
+    def prepare() -> None:
+        inputs["hidden"] = rank2_field(sizes.w6_rows, sizes.w6_cols, numpy=variant == "numpy")
+        inputs["ids"], inputs["targets"] = small_datum(sizes.w6_rows)
 
     def data() -> list[Any]:
+        hidden, ids, targets = inputs["hidden"], inputs["ids"], inputs["targets"]
         if variant == "numpy":
             flat: Any = hidden.reshape(-1)
         else:
@@ -259,7 +284,7 @@ def w6(url: str, sizes: Sizes, variant: str) -> None:
         lfi = {"target_tokens": targets, W6_FIELD: field}
         return [{"model_input": {"input_ids": ids}, "loss_fn_inputs": lfi}]
 
-    result, m, body_bytes = _one_fb(url, variant, data, "opd_loss")
+    result, m, body_bytes = _one_fb(url, variant, data, "opd_loss", prepare)
     assert len(result["loss_fn_outputs"]) == 1
     report(m, body_bytes=body_bytes, request_bytes=result["info"]["request_bytes"])
 

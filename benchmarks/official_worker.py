@@ -38,10 +38,10 @@ def warm_up(tc: Any) -> None:
 
 
 def w1(url: str, sizes: Sizes, variant: str) -> None:
-    rows = rl_batch(sizes.w1_datums, sizes.w1_tokens)
     with _service(url) as service:
         tc = service.create_training_client("bench/model")
         warm_up(tc)
+        rows = rl_batch(sizes.w1_datums, sizes.w1_tokens)
         with measured() as m:
             data = [
                 official.Datum(
@@ -89,11 +89,11 @@ def w3(url: str, sizes: Sizes, variant: str) -> None:
 
 
 def w6(url: str, sizes: Sizes, variant: str) -> None:
-    hidden = rank2_field(sizes.w6_rows, sizes.w6_cols, numpy=True)
-    ids, targets = small_datum(sizes.w6_rows)
     with _service(url) as service:
         tc = service.create_training_client("bench/model")
         warm_up(tc)
+        hidden = rank2_field(sizes.w6_rows, sizes.w6_cols, numpy=True)
+        ids, targets = small_datum(sizes.w6_rows)
         with measured() as m:
             datum = official.Datum(
                 model_input=official.ModelInput.from_ints(ids),

@@ -23,7 +23,7 @@ EXPECTED = {
     "W4": {"sdk", "sdk_first_use", "floor"},
     "W5": {"sdk", "sdk_numpy", "floor", "floor_sync"},
     "W6": {"sdk", "sdk_numpy", "floor", "floor_numpy"},
-    "W7": {"sdk_exactly_once", "sdk_reporting_only"},
+    "W7": {"sdk_paired"},
 }
 
 
@@ -44,7 +44,12 @@ def test_bench_smoke_runs_every_workload(tmp_path: Path) -> None:
         for row in document[workload].values():
             for key in ("wall_s", "client_cpu_s", "peak_rss_mb"):
                 assert isinstance(row[key], float) and row[key] >= 0, (workload, key)
-    assert document["W7"]["sdk_exactly_once"]["steps_per_s"] > 0
+    paired = document["W7"]["sdk_paired"]
+    # both settings ran in the one process, and the ratio is theirs
+    assert paired["steps_per_s_exactly_once"] > 0 and paired["steps_per_s_reporting_only"] > 0
+    assert paired["ratio"] == pytest.approx(
+        paired["steps_per_s_exactly_once"] / paired["steps_per_s_reporting_only"]
+    )
     # the SDK sent the numpy field no bigger than orjson encodes it (the answer says the size)
     assert document["W6"]["sdk_numpy"]["request_bytes"] > 0
     ratios = document["ratios"]
