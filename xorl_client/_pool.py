@@ -5,7 +5,9 @@ httpcore 1.x re-examines every pooled connection whenever a request starts or en
 connection is asked whether the server closed it (anyio builds its table of socket attributes,
 then ``poll(2)``), and for each idle connection the pool is listed once more. With the 64
 connections of a sampling fan-out or a pipelined training loop that was about half of a small
-request's client CPU (``benchmarks/RESULTS.md``, W2 and W3).
+request's client CPU (``benchmarks/RESULTS.md``, W2 and W3). Plain ``http://`` servers are
+now served by :mod:`xorl_client._http11` without httpcore; this pool is what ``https://`` and
+other URLs get (the fallback transport there).
 
 :func:`lean_pool_class` (``LeanConnectionPool``) keeps httpcore's connections, protocol handling, errors and limits
 and changes only how requests are matched with connections:

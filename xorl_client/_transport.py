@@ -38,6 +38,7 @@ import orjson
 
 from ._config import ClientConfig, Secret
 from ._hints import outcome_hint
+from ._http11 import LeanHTTPTransport
 from ._pool import lean_transport
 from ._retry import RetryPolicy, error_detail, outcome_of
 from .errors import (
@@ -215,10 +216,9 @@ class Transport:
         }
         if cfg.httpx_transport is not None:
             httpx_args["transport"] = cfg.httpx_transport
-        else:  # httpx's own default transport, with the lean pool (_pool.py says why)
-            httpx_args["transport"] = lean_transport(
-                httpx.AsyncHTTPTransport(limits=httpx_args["limits"])
-            )
+        else:  # plain http: _http11.py; anything else: httpx's own, with the lean pool (_pool.py)
+            fallback = lean_transport(httpx.AsyncHTTPTransport(limits=httpx_args["limits"]))
+            httpx_args["transport"] = LeanHTTPTransport(httpx_args["limits"], fallback)
         common: dict[str, Any] = {
             "base_url": cfg.url,
             "headers": cfg.headers(),
