@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Final
 
 import httpx
@@ -34,19 +34,33 @@ __all__ = ["LeanHTTPTransport"]
 _MAX_HEAD: Final = 64 * 1024
 #: A request body smaller than this is written in the same ``send`` as its head.
 _JOIN_BODY: Final = 64 * 1024
+#: What one socket read takes at most (asyncio's own size).
+_READ_SIZE: Final = 256 * 1024
+#: A response body at least this long is received straight into one buffer of its size.
+_SINK_BODY: Final = 1 << 20
 _NO_BODY_STATUS: Final = frozenset({204, 304})
 
 
-class _Connection(asyncio.Protocol):
-    """One TCP connection: what the server sent, and whether it can still be used."""
+class _Connection(asyncio.BufferedProtocol):
+    """One TCP connection: what the server sent, and whether it can still be used.
 
-    def __init__(self, origin: tuple[str, int]) -> None:
+    The socket reads into ``scratch`` (shared by the transport's connections: a read and
+    its ``buffer_updated`` run in one callback) and what arrived is appended to ``buffer``;
+    while a large body is awaited, into ``sink`` directly, at ``sink_at``, so its bytes are
+    copied once on their way to the caller instead of piece by piece.
+    """
+
+    def __init__(self, origin: tuple[str, int], scratch: memoryview) -> None:
         self.origin = origin
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
+        self.scratch = scratch
+        self.sink: bytearray | None = None
+        self.sink_at = 0
         self.eof = False
         self.lost: Exception | None = None
         self.closed = False
+        self.idle_since = 0.0
         self._waiter: asyncio.Future[None] | None = None
         self._drained: asyncio.Future[None] | None = None
 
@@ -56,8 +70,19 @@ class _Connection(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
+    def get_buffer(self, sizehint: int) -> memoryview:
+        sink = self.sink
+        if sink is not None:
+            return memoryview(sink)[self.sink_at :]
+        return self.scratch
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self.sink is not None:
+            self.sink_at += nbytes
+            if self.sink_at >= len(self.sink):
+                self.sink = None  # full: whatever follows is not this body
+        else:
+            self.buffer += self.scratch[:nbytes]
         self._wake()
 
     def eof_received(self) -> bool:
@@ -120,7 +145,7 @@ class _Connection(asyncio.Protocol):
 
     async def wait_for_data(self, timeout: float | None) -> None:
         """Until more bytes arrived or the server closed (``eof``)."""
-        if self.buffer or self.eof:
+        if (self.buffer and self.sink is None) or self.eof:
             return
         waiter = self._waiter = asyncio.get_running_loop().create_future()
         try:
@@ -173,6 +198,9 @@ class _Body(httpx.AsyncByteStream):
 
     async def _fixed(self, conn: _Connection) -> AsyncIterator[bytes]:
         buffer = conn.buffer
+        if self._left >= _SINK_BODY and self._framing == "length":
+            yield await self._into_sink(conn)
+            return
         while self._left:
             if not buffer:
                 if conn.eof:
@@ -190,6 +218,29 @@ class _Body(httpx.AsyncByteStream):
                 del buffer[: self._left]
             self._left -= len(piece)
             yield piece
+
+    async def _into_sink(self, conn: _Connection) -> bytes:
+        """The rest of the body, received into one buffer of its size."""
+        sink = bytearray(self._left)
+        have = min(len(conn.buffer), self._left)
+        sink[:have] = conn.buffer[:have]
+        del conn.buffer[:have]
+        conn.sink_at = have
+        if have < len(sink):
+            conn.sink = sink
+        try:
+            while conn.sink is not None:
+                if conn.eof:
+                    missing = len(sink) - conn.sink_at
+                    raise httpx.RemoteProtocolError(
+                        "the server closed the connection before the whole response body "
+                        f"arrived ({missing} bytes missing)"
+                    )
+                await conn.wait_for_data(self._timeout)
+        finally:
+            conn.sink = None
+        self._left = 0
+        return bytes(sink)
 
     async def _chunked(self, conn: _Connection) -> AsyncIterator[bytes]:
         while True:
@@ -256,23 +307,36 @@ class LeanHTTPTransport(httpx.AsyncBaseTransport):
 
     ``limits.max_connections`` requests run at once (a request waits at most the pool timeout
     for its turn: ``PoolTimeout``); up to ``limits.max_keepalive_connections`` idle
-    connections are kept per client.
+    connections are kept, none longer than ``limits.keepalive_expiry`` seconds. ``fallback``
+    makes the transport for every other request (called once, when first needed).
     """
 
-    def __init__(self, limits: httpx.Limits, fallback: httpx.AsyncBaseTransport) -> None:
-        self._fallback = fallback
+    def __init__(
+        self, limits: httpx.Limits, fallback: Callable[[], httpx.AsyncBaseTransport]
+    ) -> None:
+        self.limits = limits
+        self._make_fallback = fallback
+        self._fallback: httpx.AsyncBaseTransport | None = None
         most = limits.max_connections
         self._slots = asyncio.Semaphore(most) if most is not None else None
         keep = limits.max_keepalive_connections
         self._keep = keep if keep is not None else (most if most is not None else 1 << 30)
+        self._expiry = limits.keepalive_expiry
         self._idle: dict[tuple[str, int], deque[_Connection]] = {}
         self._idle_count = 0
         self._closed = False
+        self._scratch = memoryview(bytearray(_READ_SIZE))
+
+    def _other(self) -> httpx.AsyncBaseTransport:
+        """httpx's transport, made on first need (building it loads the TLS trust store)."""
+        if self._fallback is None:
+            self._fallback = self._make_fallback()
+        return self._fallback
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         if url.scheme != "http":
-            return await self._fallback.handle_async_request(request)
+            return await self._other().handle_async_request(request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         await self._take_slot(timeouts.get("pool"))
         conn: _Connection | None = None
@@ -309,17 +373,18 @@ class LeanHTTPTransport(httpx.AsyncBaseTransport):
 
     async def _connection(self, origin: tuple[str, int], timeout: float | None) -> _Connection:
         idle = self._idle.get(origin)
+        loop = asyncio.get_running_loop()
         while idle:
             conn = idle.pop()  # the most recently used: the least likely to have timed out
             self._idle_count -= 1
-            if conn.reusable():
+            fresh = self._expiry is None or loop.time() - conn.idle_since < self._expiry
+            if fresh and conn.reusable():
                 return conn
             conn.close()
-        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
                 _, protocol = await loop.create_connection(
-                    lambda: _Connection(origin), origin[0], origin[1]
+                    lambda: _Connection(origin, self._scratch), origin[0], origin[1]
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout(f"timed out connecting to {origin[0]}:{origin[1]}") from None
@@ -339,6 +404,7 @@ class LeanHTTPTransport(httpx.AsyncBaseTransport):
                     queue.popleft().close()  # the oldest idle connection makes room
                     self._idle_count -= 1
                     break
+        conn.idle_since = asyncio.get_running_loop().time()
         self._idle.setdefault(conn.origin, deque()).append(conn)
         self._idle_count += 1
 
@@ -349,7 +415,8 @@ class LeanHTTPTransport(httpx.AsyncBaseTransport):
                 queue.pop().close()
         self._idle.clear()
         self._idle_count = 0
-        await self._fallback.aclose()
+        if self._fallback is not None:
+            await self._fallback.aclose()
 
     # -- one exchange --------------------------------------------------------------------
 

@@ -217,8 +217,10 @@ class Transport:
         if cfg.httpx_transport is not None:
             httpx_args["transport"] = cfg.httpx_transport
         else:  # plain http: _http11.py; anything else: httpx's own, with the lean pool (_pool.py)
-            fallback = lean_transport(httpx.AsyncHTTPTransport(limits=httpx_args["limits"]))
-            httpx_args["transport"] = LeanHTTPTransport(httpx_args["limits"], fallback)
+            limits = httpx_args["limits"]
+            httpx_args["transport"] = LeanHTTPTransport(
+                limits, lambda: lean_transport(httpx.AsyncHTTPTransport(limits=limits))
+            )
         common: dict[str, Any] = {
             "base_url": cfg.url,
             "headers": cfg.headers(),

@@ -50,6 +50,9 @@ async def _read_body(reader: asyncio.StreamReader, head: bytes) -> bytes:
     return b""
 
 
+_BIG = bytes(range(251)) * 12_000  # 3 MB
+
+
 def _answer(path: str, body: bytes) -> tuple[bytes, bool]:
     """(bytes to send, close the connection after them)."""
     if path == "/chunked":
@@ -65,6 +68,9 @@ def _answer(path: str, body: bytes) -> tuple[bytes, bool]:
         return b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", False
     if path == "/close-after":
         return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", True
+    if path in ("/big", "/big-short"):  # a body received straight into one buffer
+        sent = _BIG if path == "/big" else _BIG[:2_000_000]
+        return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(_BIG), sent), True
     if path == "/short":
         return b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", True
     size = str(len(body)).encode()  # /echo: the size of the request body
@@ -125,7 +131,7 @@ class _Fallback(httpx.AsyncBaseTransport):
 def _client(limit: int = 8, timeout: httpx.Timeout | None = None) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
     return httpx.AsyncClient(
-        transport=LeanHTTPTransport(limits, _Fallback()),
+        transport=LeanHTTPTransport(limits, _Fallback),
         timeout=timeout or httpx.Timeout(10.0),
     )
 
@@ -210,10 +216,16 @@ async def test_a_lost_answer_is_a_request_that_may_have_run(
         assert (await client.get(server.url + "/echo")).text == "0"  # the slot came back
 
 
-async def test_a_body_cut_short_is_a_protocol_error() -> None:
+async def test_a_large_response_body_arrives_whole() -> None:
     async with _server() as server, _client() as client:
-        with pytest.raises(httpx.RemoteProtocolError, match="7 bytes missing"):
-            await client.get(server.url + "/short")
+        assert (await client.get(server.url + "/big")).content == _BIG
+
+
+@pytest.mark.parametrize(("path", "missing"), [("/short", 7), ("/big-short", 1_012_000)])
+async def test_a_body_cut_short_is_a_protocol_error(path: str, missing: int) -> None:
+    async with _server() as server, _client() as client:
+        with pytest.raises(httpx.RemoteProtocolError, match=f"{missing} bytes missing"):
+            await client.get(server.url + path)
 
 
 async def test_waiting_for_a_connection_ends_with_a_pool_timeout() -> None:
@@ -235,7 +247,35 @@ async def test_waiting_for_a_connection_ends_with_a_pool_timeout() -> None:
 async def test_other_schemes_go_to_the_fallback_transport() -> None:
     fallback = _Fallback()
     limits = httpx.Limits(max_connections=2)
-    async with httpx.AsyncClient(transport=LeanHTTPTransport(limits, fallback)) as client:
+    transport = LeanHTTPTransport(limits, lambda: fallback)
+    async with httpx.AsyncClient(transport=transport) as client:
         answer = await client.get("https://example.invalid/x")
     assert answer.text == "fallback"
     assert [str(u) for u in fallback.seen] == ["https://example.invalid/x"]
+
+
+async def test_an_idle_connection_past_its_keepalive_expiry_is_not_reused() -> None:
+    limits = httpx.Limits(max_connections=4, keepalive_expiry=0.0)
+    async with _server() as server:
+        transport = LeanHTTPTransport(limits, _Fallback)
+        async with httpx.AsyncClient(transport=transport) as client:
+            for _ in range(3):
+                assert (await client.get(server.url + "/echo")).text == "0"
+        assert server.opened == 3
+
+
+async def test_the_fallback_is_made_only_when_first_needed() -> None:
+    made: list[_Fallback] = []
+
+    def make() -> _Fallback:
+        made.append(_Fallback())
+        return made[-1]
+
+    async with _server() as server:
+        transport = LeanHTTPTransport(httpx.Limits(max_connections=2), make)
+        async with httpx.AsyncClient(transport=transport) as client:
+            await client.get(server.url + "/echo")
+            assert made == []
+            await client.get("https://example.invalid/")
+            await client.get("https://example.invalid/")
+    assert len(made) == 1 and len(made[0].seen) == 2
