@@ -6,10 +6,18 @@ resident set during the measured region (Linux: ``VmHWM``, reset through
 ``/proc/self/clear_refs`` just before it starts); ``rss_growth_mb`` is that peak minus the
 resident set right before the region, i.e. what the workload itself added on top of its
 inputs. Standard library only (the official client's worker imports it too).
+
+Every region starts right after a full ``gc.collect()``. CPython runs a full collection after
+a count of allocations since the last one, over every live container: with W1's inputs alive
+that pass costs about 0.2 s, and whether it falls inside a contender's region depended on how
+many containers that process had allocated since it started (its imports, its warm-up), not
+on the work measured. Starting every contender from the same collector state keeps that
+chance out of the comparison.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -50,6 +58,7 @@ class Measurement(dict[str, Any]):
 def measured() -> Iterator[Measurement]:
     """Measure the ``with`` block; the numbers are in the yielded dict once it exits."""
     result = Measurement()
+    gc.collect()
     resettable = _reset_peak()
     before_kb = _status_kb("VmRSS") or 0
     times0 = os.times()
