@@ -54,5 +54,6 @@ def test_bench_smoke_runs_every_workload(tmp_path: Path) -> None:
     assert document["W6"]["sdk_numpy"]["request_bytes"] > 0
     ratios = document["ratios"]
     assert {"W1", "W2", "W3", "W4", "W5", "W6", "W6-body", "W7"} <= set(ratios)
-    assert all(isinstance(r["met"], bool) and r["ratio"] > 0 for r in ratios.values())
+    # (a tiny run may grow the resident set by nothing at all: W5 can be 0)
+    assert all(isinstance(r["met"], bool) and r["ratio"] >= 0 for r in ratios.values())
     assert document["meta"]["size"] == "smoke"
