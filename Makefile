@@ -8,7 +8,7 @@ PORT   ?= 6000
 URL    ?= http://127.0.0.1:$(PORT)
 
 .PHONY: help venv install generate check-generated regen-report lint typecheck test demo serve \
-	contract dist clean
+	contract dist clean bench bench-smoke
 
 help:
 	@echo "make install          create $(VENV) with the SDK, the local server and all test tools"
@@ -19,6 +19,8 @@ help:
 	@echo "make regen-report     what the facade and the local server do not cover of openapi.yaml"
 	@echo "make contract URL=... schemathesis against a live server"
 	@echo "make dist             build the wheel and sdist into dist/ and check them with twine"
+	@echo "make bench            W1-W7: the SDK against the floor and the official client -> build/bench.json"
+	@echo "make bench-smoke      the same harness at tiny sizes, one round (runs inside make test)"
 
 # (Re)creates $(VENV) when it is missing, broken, or made by a Python older than 3.11 (with an
 # explicit `make install PYTHON=python3.12`: made by another Python than that one).
@@ -82,6 +84,19 @@ contract:
 		--include-tags "$(INCLUDE_TAGS)" --exclude-tags "$(EXCLUDE_TAGS)" \
 		--include-operations "$(INCLUDE_OPERATIONS)" --exclude-operations "$(EXCLUDE_OPERATIONS)" \
 		--build-dir $(CONTRACT_BUILD_DIR) $(CONTRACT_ARGS)
+
+# benchmarks/bench.py: every workload and contender against an instant server, interleaved
+# rounds, medians and the target ratios (benchmarks/RESULTS.md). The first `make bench` builds
+# build/bench-venv-core (W4) and build/bench-venv-official (xorl-client==0.1.0, several GB).
+BENCH_ARGS ?=
+bench:
+	$(NEED_VENV)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+BENCH_SMOKE_OUT ?= build/bench-smoke.json
+bench-smoke:
+	$(NEED_VENV)
+	$(BIN)/python benchmarks/bench.py --smoke --out $(BENCH_SMOKE_OUT)
 
 # A wheel and an sdist ready for an index (the same check runs in tests/contract/test_packaging.py).
 dist:

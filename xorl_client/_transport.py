@@ -28,7 +28,7 @@ import contextvars
 import logging
 import math
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final, Protocol
@@ -38,6 +38,8 @@ import orjson
 
 from ._config import ClientConfig, Secret
 from ._hints import outcome_hint
+from ._http11 import LeanHTTPTransport
+from ._pool import lean_transport
 from ._retry import RetryPolicy, error_detail, outcome_of
 from .errors import (
     APIConnectionError,
@@ -81,6 +83,37 @@ async def _capture_response(response: httpx.Response) -> None:
         box.append(response)
 
 
+#: Bodies larger than this are handed to the socket in pieces of this size.
+_BODY_PIECE: Final = 1 << 20
+
+
+class _BodyInPieces(httpx.AsyncByteStream):
+    """A request body already in memory, handed to the socket one piece at a time.
+
+    Given whole, asyncio copies what the first ``send`` did not take (most of a large body)
+    and copies it again into its write buffer: three copies of a 50 MB batch at once, and
+    the page faults of two of them. In pieces the socket is fed as it drains, so at most one
+    piece is ever copied. Content-Length is already set from the whole body.
+    """
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        view = memoryview(self._body)
+        for start in range(0, len(view), _BODY_PIECE):
+            yield view[start : start + _BODY_PIECE]  # type: ignore[misc]
+        self._body = b""  # sent: the body need not outlive the request
+
+
+_READ: Final = httpx.ByteStream(b"")
+
+
+async def _send_large_bodies_in_pieces(request: httpx.Request) -> None:
+    if isinstance(request.stream, httpx.ByteStream) and len(request.content) > _BODY_PIECE:
+        request.stream = _BodyInPieces(request.content)
+
+
 class _Generated:
     """The generated client and the loop/process it belongs to.
 
@@ -108,8 +141,13 @@ class _Outcome:
     headers: Mapping[str, str]
     parsed: Any
     method: str | None
-    url: str | None
+    request_url: httpx.URL | None
     parse_error: BaseException | None = None
+
+    @property
+    def url(self) -> str | None:
+        """The request URL for messages (built only when one is written)."""
+        return None if self.request_url is None else _safe_url(self.request_url)
 
 
 class Transport:
@@ -171,10 +209,18 @@ class Transport:
                 max_connections=cfg.max_connections,
                 max_keepalive_connections=cfg.max_connections,
             ),
-            "event_hooks": {"response": [_capture_response]},
+            "event_hooks": {
+                "request": [_send_large_bodies_in_pieces],
+                "response": [_capture_response],
+            },
         }
         if cfg.httpx_transport is not None:
             httpx_args["transport"] = cfg.httpx_transport
+        else:  # plain http: _http11.py; anything else: httpx's own, with the lean pool (_pool.py)
+            limits = httpx_args["limits"]
+            httpx_args["transport"] = LeanHTTPTransport(
+                limits, lambda: lean_transport(httpx.AsyncHTTPTransport(limits=limits))
+            )
         common: dict[str, Any] = {
             "base_url": cfg.url,
             "headers": cfg.headers(),
@@ -385,7 +431,7 @@ class Transport:
                     headers=failed.headers,
                     parsed=None,
                     method=failed.request.method,
-                    url=_safe_url(failed.request.url),
+                    request_url=failed.request.url,
                     parse_error=exc,
                 )
         finally:
@@ -397,8 +443,12 @@ class Transport:
             headers=response.headers,
             parsed=response.parsed,
             method=raw.request.method if raw is not None else None,
-            url=_safe_url(raw.request.url) if raw is not None else None,
+            request_url=raw.request.url if raw is not None else None,
         )
+        for done in box:
+            # httpx links a response and its stream both ways: only the cycle collector would
+            # free them, and with them the request body (a whole batch) and the response body.
+            done.stream = _READ
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s -> %s", outcome.method, outcome.url, outcome.status_code)
         return outcome

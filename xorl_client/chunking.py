@@ -61,10 +61,10 @@ def estimate_datum_bytes(d: Datum) -> int:
     >>> estimate_datum_bytes(Datum([1, 2, 3], {"target_tokens": [2, 3, 4]}))
     154
     """
-    total = _DATUM_OVERHEAD + _INT_BYTES * len(d.model_input.ids())
+    total = _DATUM_OVERHEAD + _INT_BYTES * len(d.model_input.wire_ids())
     for td in d.loss_fn_inputs.values():
         per = _INT_BYTES if td.dtype.startswith(("int", "uint")) else _FLOAT_BYTES
-        total += _FIELD_OVERHEAD + per * len(td.data)
+        total += _FIELD_OVERHEAD + per * len(td)
     return total
 
 

@@ -24,7 +24,10 @@ def test_docs_name_the_statuses_reads_and_polls_are_retried_on() -> None:
 
 
 def test_readme_names_every_template_we_override() -> None:
-    templates = sorted(path.name for path in (ROOT / "templates").glob("*.jinja"))
+    templates = sorted(
+        path.relative_to(ROOT / "templates").as_posix()
+        for path in (ROOT / "templates").rglob("*.jinja")
+    )
     assert templates
     for name in templates:
         assert f"`{name}`" in README, name

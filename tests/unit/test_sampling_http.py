@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 import xorl_client as xc
+from xorl_client._http11 import LeanHTTPTransport
 from xorl_client.errors import ConfigurationError, MissingDependencyError
 
 URL = "http://sglang.test:30000"
@@ -27,11 +28,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pool_limits(sampler: xc.SamplingClient) -> tuple[int | None, int | None, float | None]:
-    """The limits of the httpx pool the sampler's requests go through."""
+    """The limits of the pool the sampler's requests go through."""
     transport = sampler.config.httpx_transport
-    assert isinstance(transport, httpx.AsyncHTTPTransport)
-    pool = transport._pool  # httpcore's pool: where the limits actually apply
-    return pool._max_connections, pool._max_keepalive_connections, pool._keepalive_expiry
+    assert isinstance(transport, LeanHTTPTransport)
+    limits = transport.limits  # what its slots and idle connections are counted against
+    return limits.max_connections, limits.max_keepalive_connections, limits.keepalive_expiry
 
 
 def test_default_is_one_reused_pool() -> None:

@@ -27,6 +27,8 @@ from typing import Any, Final
 import httpx
 
 from xorl_client._config import ClientConfig
+from xorl_client._http11 import LeanHTTPTransport
+from xorl_client._pool import lean_transport
 from xorl_client.compat.official import env_int, env_value
 from xorl_client.errors import ConfigurationError, MissingDependencyError
 
@@ -107,8 +109,9 @@ class HttpSettings:
     keepalive_expiry: float
     http2: bool
 
-    def transport(self) -> httpx.AsyncHTTPTransport:
-        """The httpx transport whose pool has these limits."""
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """The transport whose pool has these limits (HTTP/1.1 to an ``http://`` server:
+        ``xorl_client._http11``; otherwise, or with ``http2``, httpx's own)."""
         if self.http2 and importlib.util.find_spec("h2") is None:
             raise MissingDependencyError("HTTP/2 sampling connections", "http2", "h2")
         limits = httpx.Limits(
@@ -116,7 +119,13 @@ class HttpSettings:
             max_keepalive_connections=self.max_keepalive_connections,
             keepalive_expiry=self.keepalive_expiry,
         )
-        return httpx.AsyncHTTPTransport(limits=limits, http2=self.http2)
+
+        def httpx_transport() -> httpx.AsyncBaseTransport:
+            return lean_transport(httpx.AsyncHTTPTransport(limits=limits, http2=self.http2))
+
+        if self.http2:
+            return httpx_transport()
+        return LeanHTTPTransport(limits, httpx_transport)
 
 
 def http_settings_from(

@@ -9,7 +9,39 @@ from xorl_client.errors import DataValidationError
 if TYPE_CHECKING:
     from xorl_client._transport import Endpoint
 
-__all__ = ["endpoint_for", "request_model", "wire_dict"]
+__all__ = ["BatchRequest", "endpoint_for", "request_model", "wire_dict"]
+
+#: Operations whose body carries a batch, and the key of the object that holds its ``data``.
+_BATCH_INPUT = {"forward_backward": "forward_backward_input", "forward": "forward_input"}
+
+
+class BatchRequest:
+    """A generated batch request built without its ``data``, and that data as it is sent.
+
+    Every datum was checked by ``validate_batch`` and is already in its wire form; building
+    the generated ``Datum`` / ``ModelInput`` / ``TensorData`` models for it only to turn them
+    back into the same dicts cost a container per field per datum (and the garbage
+    collections they set off) on every batch. The rest of the body (model id, loss, options,
+    ``seq_id``) still goes through the generated model, so the schema checks it as before.
+    """
+
+    __slots__ = ("_data", "_key", "_model")
+
+    def __init__(self, model: Any, key: str, data: list[Any]) -> None:
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_data", data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)  # seq_id, model_id, ...: the generated model's
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._model, name, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = self._model.to_dict()
+        body[self._key]["data"] = self._data
+        return body
 
 
 def wire_dict(parsed: Any) -> dict[str, Any]:
@@ -70,7 +102,12 @@ def request_model(operation: str, body: dict[str, Any]) -> Any:
         "remove_inference_endpoint": models.RemoveInferenceEndpointRequest,
         "set_sync_quantization": models.SetSyncQuantizationRequest,
     }
+    key = _BATCH_INPUT.get(operation)
     try:
+        if key is not None and isinstance(body.get(key), dict) and "data" in body[key]:
+            batch = body[key]
+            skeleton = {**body, key: {**batch, "data": []}}
+            return BatchRequest(classes[operation].from_dict(skeleton), key, batch["data"])
         return classes[operation].from_dict(body)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise DataValidationError(

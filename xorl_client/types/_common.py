@@ -139,3 +139,45 @@ def check_number(
             field=f"{owner}.{name}",
             rule=f"{name} {rng}",
         )
+
+
+def encodable_array(np: Any, flat: Any, kind: str) -> Any:
+    """``flat`` as an array orjson encodes natively (C-contiguous, native order, a dtype it
+    knows), or ``None`` when the values are not real numbers."""
+    if kind in ("i", "u"):
+        wanted = flat.dtype if flat.dtype.itemsize in (1, 2, 4, 8) else np.int64
+    elif kind == "f":
+        wanted = flat.dtype if flat.dtype.itemsize in (4, 8) else np.float32
+    else:
+        return None
+    return np.ascontiguousarray(flat, dtype=np.dtype(wanted).newbyteorder("="))
+
+
+class ListOverArray:
+    """Values kept as the numpy array they came from until someone reads them as a list.
+
+    The array goes on the wire as it is (orjson encodes it); reading the list builds it once
+    and drops the array, since the list may then be changed in place and must be what is sent.
+    The class using it declares the ``_values`` / ``_array`` slots.
+    """
+
+    __slots__ = ()
+
+    _values: list[Any] | None
+    _array: Any
+
+    def _listed(self) -> list[Any]:
+        if self._values is None:
+            self._values = self._array.tolist()  # type: ignore[misc]  # the user's slot
+            self._array = None
+        return self._values
+
+    def _set_values(self, values: Any, array: Any = None) -> None:
+        # the slots are declared by the class that uses this
+        self._values, self._array = (None, array) if array is not None else (values, None)  # type: ignore[misc]
+
+    def _wire_values(self) -> Any:
+        return self._array if self._values is None else self._values
+
+    def _count(self) -> int:
+        return len(self._values) if self._values is not None else int(self._array.shape[0])

@@ -128,11 +128,16 @@ class Datum(XorlModel):
         return fields
 
     def to_wire(self) -> dict[str, Any]:
-        """The server's Datum: rank-1 tensors as plain lists (smallest), others as objects."""
+        """The server's Datum: rank-1 lists as plain lists (smallest); numpy-backed tensors
+        and higher ranks as TensorData objects (their ``data`` is encoded from the array)."""
         return {
-            "model_input": {"input_ids": self.model_input.ids()},
+            "model_input": {"input_ids": self.model_input.wire_ids()},
             "loss_fn_inputs": {
-                k: (v.data if v.shape is None or len(v.shape) == 1 else v.to_wire())
+                k: (
+                    v.data
+                    if v.array is None and (v.shape is None or len(v.shape) == 1)
+                    else v.to_wire()
+                )
                 for k, v in self.loss_fn_inputs.items()
             },
         }

@@ -18,7 +18,13 @@ from typing import Any, Literal, TypeAlias
 
 from xorl_client.errors import DataValidationError
 from xorl_client.types._base import XorlModel
-from xorl_client.types._common import Tokenizer, _as_int_list
+from xorl_client.types._common import (
+    ListOverArray,
+    Tokenizer,
+    _as_int_list,
+    _numpy_module,
+    encodable_array,
+)
 
 __all__ = [
     "IMAGE_RULE",
@@ -35,24 +41,83 @@ ImageFormat: TypeAlias = Literal["png", "jpeg"]
 IMAGE_RULE = "xorl takes token ids only (no image chunks)"
 
 
-@dataclass(slots=True)
-class EncodedTextChunk(XorlModel):
-    """A run of token ids (Tinker's ``encoded_text`` chunk)."""
+class EncodedTextChunk(ListOverArray, XorlModel):
+    """A run of token ids (Tinker's ``encoded_text`` chunk).
 
-    tokens: list[int]
-    type: Literal["encoded_text"] = "encoded_text"
+    A one-dimensional integer numpy array is kept as it is and sent from the array (orjson
+    encodes it natively); ``tokens`` builds the list the first time it is read, and from then on
+    the list is what is sent (see :class:`~xorl_client.TensorData`).
 
-    def __post_init__(self) -> None:
-        self.tokens = _as_int_list(self.tokens, "EncodedTextChunk.tokens")
+    >>> EncodedTextChunk([1, 2]), EncodedTextChunk([1, 2]) == EncodedTextChunk((1, 2))
+    (EncodedTextChunk(tokens=[1, 2], type='encoded_text'), True)
+    """
+
+    __slots__ = ("_array", "_values", "type")
+    __hash__ = None  # type: ignore[assignment]  # mutable value type
+
+    type: Literal["encoded_text"]
+
+    def __init__(
+        self, tokens: Sequence[int] | Any, type: Literal["encoded_text"] = "encoded_text"
+    ) -> None:
+        self.type = type
+        array = _id_array(tokens)
+        values = None if array is not None else _as_int_list(tokens, "EncodedTextChunk.tokens")
+        self._set_values(values, array)
+
+    @property
+    def tokens(self) -> list[int]:
+        """The token ids as a Python list (built from the array on first use)."""
+        return self._listed()
+
+    @tokens.setter
+    def tokens(self, values: list[int]) -> None:
+        self._set_values(_as_int_list(values, "EncodedTextChunk.tokens"))
+
+    def wire_tokens(self) -> Any:
+        """What goes on the wire: the token list, or the integer array it came from."""
+        return self._wire_values()
 
     @property
     def length(self) -> int:
         """Number of tokens."""
-        return len(self.tokens)
+        return self._count()
 
     def to_wire(self) -> dict[str, Any]:
         """Tinker's chunk form ``{"type": "encoded_text", "tokens": [...]}``."""
         return {"type": "encoded_text", "tokens": self.tokens}
+
+    def _dump_fields(self) -> dict[str, Any]:
+        return {"tokens": self.tokens, "type": self.type}
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> EncodedTextChunk:
+        """The dict form ``{"tokens": [...], "type": "encoded_text"}``."""
+        return cls(**{k: v for k, v in d.items() if k in ("tokens", "type")})
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EncodedTextChunk):
+            return NotImplemented
+        return self.type == other.type and self.tokens == other.tokens
+
+    def __repr__(self) -> str:
+        return f"EncodedTextChunk(tokens={self.tokens!r}, type={self.type!r})"
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.wire_tokens(), self.type)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        values, self.type = state
+        self._set_values(values, None if type(values) is list else values)
+
+
+def _id_array(tokens: Any) -> Any:
+    """``tokens`` as a flat integer array orjson encodes, when it is a 1-D integer ndarray."""
+    np = _numpy_module()
+    if np is None or not isinstance(tokens, np.ndarray) or tokens.ndim != 1:
+        return None
+    kind = tokens.dtype.kind
+    return encodable_array(np, tokens, kind) if kind in ("i", "u") else None
 
 
 def _image_length(chunk: ImageChunk | ImageAssetPointerChunk) -> int:
@@ -182,7 +247,9 @@ class ModelInput(XorlModel):
     @classmethod
     def from_ints(cls, tokens: Sequence[int] | Any) -> ModelInput:
         """One text chunk holding ``tokens`` (a list, tuple or integer array)."""
-        return cls([EncodedTextChunk(_as_int_list(tokens, "model_input"))])
+        if _id_array(tokens) is None:
+            tokens = _as_int_list(tokens, "model_input")
+        return cls([EncodedTextChunk(tokens)])
 
     @classmethod
     def empty(cls) -> ModelInput:
@@ -233,6 +300,12 @@ class ModelInput(XorlModel):
                 )
             out.extend(chunk.tokens)
         return out
+
+    def wire_ids(self) -> Any:
+        """The ids as sent: :meth:`ids`, or the integer array a single chunk was made from."""
+        if len(self.chunks) == 1 and isinstance(self.chunks[0], EncodedTextChunk):
+            return self.chunks[0].wire_tokens()
+        return self.ids()
 
     def to_ints(self) -> list[int]:
         """A new list with all tokens of all chunks in order (image chunks raise)."""

@@ -5,25 +5,25 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from xorl_client.errors import DataValidationError, MissingDependencyError
 from xorl_client.types._base import XorlModel
 from xorl_client.types._common import (
     _INT_DTYPES,
+    ListOverArray,
     _dtype_name,
     _flatten_nested,
     _infer_dtype,
     _is_ndarray,
     _numpy_module,
+    encodable_array,
 )
 
 __all__ = ["TensorData"]
 
 
-@dataclass(slots=True, eq=False)
-class TensorData(XorlModel):
+class TensorData(ListOverArray, XorlModel):
     """A flat buffer plus dtype and shape: one ``loss_fn_inputs`` value or one output tensor.
 
     ``data`` is always a flat Python list (row-major). ``shape=None`` means rank 1
@@ -31,6 +31,11 @@ class TensorData(XorlModel):
     shape explicitly (``[len]`` for rank 1, like the official client). Either way a rank-1
     tensor goes on the wire as a plain list. Nested lists, tuples and numpy arrays given to
     the constructor are flattened and their shape recorded.
+
+    A tensor made from a numpy array keeps the array and goes on the wire straight from it
+    (orjson encodes arrays natively: no Python list is built, and float32 values are written
+    in their own shortest form); ``data`` builds the list the first time it is read, and from
+    then on the list is what is sent, so changing it in place is never lost.
 
     Indexing, ``len()`` and iteration work on the flat data:
 
@@ -43,19 +48,29 @@ class TensorData(XorlModel):
     True
     """
 
-    data: list[int] | list[float]
-    dtype: str = "float32"
-    shape: list[int] | None = None
+    __slots__ = ("_array", "_values", "dtype", "shape")
 
-    def __post_init__(self) -> None:
-        data: Any = self.data
+    dtype: str
+    shape: list[int] | None
+
+    def __init__(
+        self,
+        data: list[int] | list[float] | Any,
+        dtype: str = "float32",
+        shape: list[int] | None = None,
+    ) -> None:
+        self._set_values(None)
+        self.dtype = dtype
+        self.shape = shape
         if type(data) is not list:
             if isinstance(data, tuple):
                 data = list(data)
             elif _is_ndarray(data) or hasattr(data, "tolist"):
                 src = TensorData.coerce(data, self.dtype)
-                self.data, self.shape = src.data, self.shape or src.shape
-                data = self.data
+                self._set_values(src._values, src._array)
+                self.shape = self.shape or src.shape
+                self._check(len(src))
+                return
             else:
                 raise DataValidationError(
                     f"TensorData.data must be a list, tuple or array, not {type(data).__name__}",
@@ -66,7 +81,18 @@ class TensorData(XorlModel):
             data, nested_shape = _flatten_nested(data, "TensorData.data")
             if self.shape is None:
                 self.shape = nested_shape
-        self.data = data
+        self._set_values(data)
+        self._check(len(data))
+
+    @classmethod
+    def _of_array(cls, flat: Any, dtype: str, shape: list[int] | None) -> TensorData:
+        """A tensor over a flat, C-contiguous array that orjson can encode (no checks)."""
+        tensor = cls.__new__(cls)
+        tensor._set_values(None, flat)
+        tensor.dtype, tensor.shape = dtype, shape
+        return tensor
+
+    def _check(self, count: int) -> None:
         if not isinstance(self.dtype, str) or not self.dtype:
             raise DataValidationError(
                 f"TensorData.dtype must be a non-empty string such as 'int64' or 'float32', "
@@ -76,14 +102,45 @@ class TensorData(XorlModel):
             )
         if self.shape is not None:
             shape = [int(s) for s in self.shape]
-            if any(s < 0 for s in shape) or math.prod(shape) != len(data):
+            if any(s < 0 for s in shape) or math.prod(shape) != count:
                 raise DataValidationError(
-                    f"TensorData shape {shape} does not match its {len(data)} data entries "
+                    f"TensorData shape {shape} does not match its {count} data entries "
                     f"(prod(shape) must equal len(data))",
                     field="shape",
                     rule="prod(shape) == len(data)",
                 )
             self.shape = shape
+
+    @property
+    def data(self) -> list[Any]:
+        """The flat values as a Python list (built from the array on first use)."""
+        return self._listed()
+
+    @data.setter
+    def data(self, values: list[Any]) -> None:
+        self._set_values(values)
+
+    @property
+    def array(self) -> Any:
+        """The numpy array this tensor was made from (flat), or ``None``; never copied."""
+        return self._array
+
+    def wire_data(self) -> Any:
+        """What goes on the wire as ``data``: the flat list, or the flat array it came from."""
+        return self._wire_values()
+
+    def __repr__(self) -> str:
+        return f"TensorData(data={self.data!r}, dtype={self.dtype!r}, shape={self.shape!r})"
+
+    def _dump_fields(self) -> dict[str, Any]:
+        return {"data": self.data, "dtype": self.dtype, "shape": self.shape}
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.wire_data(), self.dtype, self.shape)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        values, self.dtype, self.shape = state
+        self._set_values(values, None if type(values) is list else values)
 
     # -- construction -------------------------------------------------------------------
 
@@ -104,7 +161,7 @@ class TensorData(XorlModel):
 
     @classmethod
     def from_numpy(cls, array: Any, dtype: str | None = None) -> TensorData:
-        """A tensor from a numpy array (any rank), converted once with ``tolist()``.
+        """A tensor from a numpy array (any rank), kept as a flat array (see the class doc).
 
         ``dtype`` (e.g. ``"int64"``) overrides the recorded dtype; a float array asked to be
         ``int64`` must hold whole numbers. Bool arrays become 0/1 integers.
@@ -136,8 +193,12 @@ class TensorData(XorlModel):
             arr = arr.astype(np.int64)
             kind = "i"
         shape = [int(s) for s in arr.shape]
-        flat = arr.reshape(-1).tolist()
-        return cls(flat, dtype or _dtype_name(arr.dtype, kind), shape or [len(flat)])
+        name = dtype or _dtype_name(arr.dtype, kind)
+        flat = encodable_array(np, arr.reshape(-1), kind)
+        if flat is None:  # complex, object, strings...: as Python values
+            values = arr.reshape(-1).tolist()
+            return cls(values, name, shape or [len(values)])
+        return cls._of_array(flat, name, shape or [int(flat.shape[0])])
 
     @classmethod
     def from_torch(cls, tensor: Any, dtype: str | None = None) -> TensorData:
@@ -262,7 +323,7 @@ class TensorData(XorlModel):
 
     def effective_shape(self) -> list[int]:
         """``shape``, or ``[len(data)]`` when the shape was left implicit."""
-        return list(self.shape) if self.shape is not None else [len(self.data)]
+        return list(self.shape) if self.shape is not None else [len(self)]
 
     def tolist(self) -> list[Any]:
         """A new (nested, per ``shape``) Python list, like ``ndarray.tolist()``."""
@@ -283,7 +344,8 @@ class TensorData(XorlModel):
             np_dtype = np.dtype(self.dtype)
         except TypeError:
             np_dtype = None
-        return np.asarray(self.data, dtype=np_dtype).reshape(self.effective_shape())
+        values = self._wire_values()
+        return np.array(values, dtype=np_dtype).reshape(self.effective_shape())
 
     def to_torch(self) -> Any:
         """A ``torch.Tensor`` with this dtype and shape (needs torch, extra ``torch``).
@@ -302,17 +364,18 @@ class TensorData(XorlModel):
 
     def to_wire(self) -> dict[str, Any]:
         """The server's TensorData object: ``{"data", "dtype", "shape"}`` (shape always set)."""
-        return {"data": self.data, "dtype": self.dtype, "shape": self.effective_shape()}
+        return {"data": self.wire_data(), "dtype": self.dtype, "shape": self.effective_shape()}
 
     def to_dict(self) -> dict[str, Any]:
         """The official client's form, ``{"data", "dtype", "shape"}`` (same as :meth:`to_wire`)."""
         return self.to_wire()
 
     def __len__(self) -> int:
-        return len(self.data)
+        return self._count()
 
     def __getitem__(self, index: int) -> int | float:
-        return self.data[index]
+        value: int | float = self.data[index]
+        return value
 
     def __iter__(self) -> Iterator[int | float]:
         return iter(self.data)

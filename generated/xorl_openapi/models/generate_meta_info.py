@@ -69,27 +69,11 @@ class GenerateMetaInfo:
 
         output_token_logprobs: list[list[float | None | str]] | Unset = UNSET
         if not isinstance(self.output_token_logprobs, Unset):
-            output_token_logprobs = []
-            for output_token_logprobs_item_data in self.output_token_logprobs:
-                output_token_logprobs_item = []
-                for componentsschemas_token_logprob_item_data in output_token_logprobs_item_data:
-                    componentsschemas_token_logprob_item: float | None | str
-                    componentsschemas_token_logprob_item = componentsschemas_token_logprob_item_data
-                    output_token_logprobs_item.append(componentsschemas_token_logprob_item)
-
-                output_token_logprobs.append(output_token_logprobs_item)
+            output_token_logprobs = self.output_token_logprobs
 
         input_token_logprobs: list[list[float | None | str]] | Unset = UNSET
         if not isinstance(self.input_token_logprobs, Unset):
-            input_token_logprobs = []
-            for input_token_logprobs_item_data in self.input_token_logprobs:
-                input_token_logprobs_item = []
-                for componentsschemas_token_logprob_item_data in input_token_logprobs_item_data:
-                    componentsschemas_token_logprob_item: float | None | str
-                    componentsschemas_token_logprob_item = componentsschemas_token_logprob_item_data
-                    input_token_logprobs_item.append(componentsschemas_token_logprob_item)
-
-                input_token_logprobs.append(input_token_logprobs_item)
+            input_token_logprobs = self.input_token_logprobs
 
         routed_experts = self.routed_experts
 
@@ -145,49 +129,9 @@ class GenerateMetaInfo:
 
         cached_tokens = d.pop("cached_tokens", UNSET)
 
-        _output_token_logprobs = d.pop("output_token_logprobs", UNSET)
-        output_token_logprobs: list[list[float | None | str]] | Unset = UNSET
-        if _output_token_logprobs is not UNSET:
-            output_token_logprobs = []
-            for output_token_logprobs_item_data in _output_token_logprobs:
-                output_token_logprobs_item = []
-                _output_token_logprobs_item = output_token_logprobs_item_data
-                for componentsschemas_token_logprob_item_data in _output_token_logprobs_item:
+        output_token_logprobs = cast(list[list[float | None | str]], d.pop("output_token_logprobs", UNSET))
 
-                    def _parse_componentsschemas_token_logprob_item(data: object) -> float | None | str:
-                        if data is None:
-                            return data
-                        return cast(float | None | str, data)
-
-                    componentsschemas_token_logprob_item = _parse_componentsschemas_token_logprob_item(
-                        componentsschemas_token_logprob_item_data
-                    )
-
-                    output_token_logprobs_item.append(componentsschemas_token_logprob_item)
-
-                output_token_logprobs.append(output_token_logprobs_item)
-
-        _input_token_logprobs = d.pop("input_token_logprobs", UNSET)
-        input_token_logprobs: list[list[float | None | str]] | Unset = UNSET
-        if _input_token_logprobs is not UNSET:
-            input_token_logprobs = []
-            for input_token_logprobs_item_data in _input_token_logprobs:
-                input_token_logprobs_item = []
-                _input_token_logprobs_item = input_token_logprobs_item_data
-                for componentsschemas_token_logprob_item_data in _input_token_logprobs_item:
-
-                    def _parse_componentsschemas_token_logprob_item(data: object) -> float | None | str:
-                        if data is None:
-                            return data
-                        return cast(float | None | str, data)
-
-                    componentsschemas_token_logprob_item = _parse_componentsschemas_token_logprob_item(
-                        componentsschemas_token_logprob_item_data
-                    )
-
-                    input_token_logprobs_item.append(componentsschemas_token_logprob_item)
-
-                input_token_logprobs.append(input_token_logprobs_item)
+        input_token_logprobs = cast(list[list[float | None | str]], d.pop("input_token_logprobs", UNSET))
 
         routed_experts = d.pop("routed_experts", UNSET)
 

@@ -76,11 +76,7 @@ class GenerateRequest:
             input_ids = self.input_ids
 
         else:
-            input_ids = []
-            for input_ids_type_1_item_data in self.input_ids:
-                input_ids_type_1_item = input_ids_type_1_item_data
-
-                input_ids.append(input_ids_type_1_item)
+            input_ids = self.input_ids
 
         sampling_params: dict[str, Any] | list[dict[str, Any]] | Unset
         if isinstance(self.sampling_params, Unset):
@@ -199,12 +195,7 @@ class GenerateRequest:
                 pass
             if not isinstance(data, list):
                 raise TypeError()
-            input_ids_type_1 = []
-            _input_ids_type_1 = data
-            for input_ids_type_1_item_data in _input_ids_type_1:
-                input_ids_type_1_item = cast(list[int], input_ids_type_1_item_data)
-
-                input_ids_type_1.append(input_ids_type_1_item)
+            input_ids_type_1 = cast(list[list[int]], data)
 
             return input_ids_type_1
 

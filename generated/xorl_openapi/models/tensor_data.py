@@ -28,11 +28,7 @@ class TensorData:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data = []
-        for data_item_data in self.data:
-            data_item: float | int | str
-            data_item = data_item_data
-            data.append(data_item)
+        data = self.data
 
         shape = self.shape
 
@@ -54,16 +50,7 @@ class TensorData:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        data = []
-        _data = d.pop("data")
-        for data_item_data in _data:
-
-            def _parse_data_item(data: object) -> float | int | str:
-                return cast(float | int | str, data)
-
-            data_item = _parse_data_item(data_item_data)
-
-            data.append(data_item)
+        data = cast(list[float | int | str], d.pop("data"))
 
         shape = cast(list[int], d.pop("shape"))
 

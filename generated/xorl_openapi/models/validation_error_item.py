@@ -37,11 +37,7 @@ class ValidationErrorItem:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        loc = []
-        for loc_item_data in self.loc:
-            loc_item: int | str
-            loc_item = loc_item_data
-            loc.append(loc_item)
+        loc = self.loc
 
         msg = self.msg
 
@@ -74,16 +70,7 @@ class ValidationErrorItem:
         d = dict(src_dict)
         type_ = d.pop("type")
 
-        loc = []
-        _loc = d.pop("loc")
-        for loc_item_data in _loc:
-
-            def _parse_loc_item(data: object) -> int | str:
-                return cast(int | str, data)
-
-            loc_item = _parse_loc_item(loc_item_data)
-
-            loc.append(loc_item)
+        loc = cast(list[int | str], d.pop("loc"))
 
         msg = d.pop("msg")
 
