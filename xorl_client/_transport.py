@@ -24,14 +24,12 @@ is the hint for that outcome and operation (``_hints.py``).
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import math
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 import httpx
 import orjson
@@ -39,8 +37,10 @@ import orjson
 from ._config import ClientConfig, Secret
 from ._hints import outcome_hint
 from ._http11 import LeanHTTPTransport
+from ._http_hooks import READ, capture_response, captured, send_large_bodies_in_pieces
 from ._pool import lean_transport
-from ._retry import RetryPolicy, error_detail, outcome_of
+from ._retry import RetryPolicy, outcome_of
+from ._transport_errors import network_error, status_error
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -48,15 +48,12 @@ from .errors import (
     DataValidationError,
     Outcome,
     XorlError,
-    status_error_class,
     with_outcome,
 )
 
 __all__ = ["Endpoint", "Transport"]
 
 logger = logging.getLogger("xorl_client")
-
-_MAX_422_ITEMS: Final = 5
 
 
 class Endpoint(Protocol):
@@ -72,48 +69,6 @@ class Endpoint(Protocol):
 # The raw httpx response of the request currently running in this task. The generated
 # endpoint may raise while parsing (plain-text 500, non-standard status, a body that fits no
 # schema); the hook below keeps the response so the error can still say what came back.
-_captured: contextvars.ContextVar[list[httpx.Response] | None] = contextvars.ContextVar(
-    "xorl_client_captured_response", default=None
-)
-
-
-async def _capture_response(response: httpx.Response) -> None:
-    box = _captured.get()
-    if box is not None:
-        box.append(response)
-
-
-#: Bodies larger than this are handed to the socket in pieces of this size.
-_BODY_PIECE: Final = 1 << 20
-
-
-class _BodyInPieces(httpx.AsyncByteStream):
-    """A request body already in memory, handed to the socket one piece at a time.
-
-    Given whole, asyncio copies what the first ``send`` did not take (most of a large body)
-    and copies it again into its write buffer: three copies of a 50 MB batch at once, and
-    the page faults of two of them. In pieces the socket is fed as it drains, so at most one
-    piece is ever copied. Content-Length is already set from the whole body.
-    """
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        view = memoryview(self._body)
-        for start in range(0, len(view), _BODY_PIECE):
-            yield view[start : start + _BODY_PIECE]  # type: ignore[misc]
-        self._body = b""  # sent: the body need not outlive the request
-
-
-_READ: Final = httpx.ByteStream(b"")
-
-
-async def _send_large_bodies_in_pieces(request: httpx.Request) -> None:
-    if isinstance(request.stream, httpx.ByteStream) and len(request.content) > _BODY_PIECE:
-        request.stream = _BodyInPieces(request.content)
-
-
 class _Generated:
     """The generated client and the loop/process it belongs to.
 
@@ -210,13 +165,13 @@ class Transport:
                 max_keepalive_connections=cfg.max_connections,
             ),
             "event_hooks": {
-                "request": [_send_large_bodies_in_pieces],
-                "response": [_capture_response],
+                "request": [send_large_bodies_in_pieces],
+                "response": [capture_response],
             },
         }
         if cfg.httpx_transport is not None:
             httpx_args["transport"] = cfg.httpx_transport
-        else:  # plain http: _http11.py; anything else: httpx's own, with the lean pool (_pool.py)
+        else:  # plain http: _http11/; anything else: httpx's own, with the lean pool (_pool.py)
             limits = httpx_args["limits"]
             httpx_args["transport"] = LeanHTTPTransport(
                 limits, lambda: lean_transport(httpx.AsyncHTTPTransport(limits=limits))
@@ -402,7 +357,7 @@ class Transport:
 
     async def _send(self, endpoint: Endpoint, client: Any, kwargs: dict[str, Any]) -> _Outcome:
         box: list[httpx.Response] = []
-        token = _captured.set(box)
+        token = captured.set(box)
         try:
             try:
                 response = await endpoint.asyncio_detailed(client=client, **kwargs)
@@ -435,7 +390,7 @@ class Transport:
                     parse_error=exc,
                 )
         finally:
-            _captured.reset(token)
+            captured.reset(token)
         raw = box[-1] if box else None
         outcome = _Outcome(
             status_code=int(response.status_code),
@@ -448,7 +403,7 @@ class Transport:
         for done in box:
             # httpx links a response and its stream both ways: only the cycle collector would
             # free them, and with them the request body (a whole batch) and the response body.
-            done.stream = _READ
+            done.stream = READ
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s -> %s", outcome.method, outcome.url, outcome.status_code)
         return outcome
@@ -481,36 +436,8 @@ class Transport:
     def _status_error(
         self, outcome: _Outcome, operation: str, attempts: int, reason: str, idempotent: bool
     ) -> APIStatusError:
-        status = outcome.status_code
-        detail = error_detail(outcome.content)
-        if isinstance(detail, str):
-            detail = self.scrub(detail)
-        summary = _summarize_detail(detail)
-        try:
-            phrase = HTTPStatus(status).phrase
-        except ValueError:
-            phrase = ""
-        where = f" to {outcome.method} {outcome.url}" if outcome.method and outcome.url else ""
-        retried = f" (after {attempts} attempts)" if attempts > 1 else ""
-        if "gave up" in reason or "not retried because" in reason or "not resent" in reason:
-            retried += f" [{reason}]"
-        result = outcome_of(outcome)
-        # A read is safe to repeat whatever happened; the status says more than the outcome.
-        specific = result is Outcome.FAILED or idempotent
-        hint = (None if specific else outcome_hint(result, operation)) or _hint(
-            status, summary, operation
-        )
-        message = (
-            f"{operation} failed: the server answered {status} {phrase}{where}{retried}: "
-            f"{summary}. {hint}"
-        )
-        cls = with_outcome(status_error_class(status), result)
-        return cls(
-            self.scrub(message),
-            status_code=status,
-            detail=detail,
-            method=outcome.method,
-            url=outcome.url,
+        return status_error(
+            outcome, operation, attempts, reason, idempotent=idempotent, scrub=self.scrub
         )
 
     def _network_error(
@@ -521,44 +448,15 @@ class Transport:
         attempts: int,
         reason: str,
     ) -> XorlError:
-        url = self.config.display_url
-        timeout = self.config.http_timeout
-        result = outcome_of(exc)
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        if "not retried because" in reason:
-            tries += " (" + reason.split("; ", 1)[-1] + ")"
-        text = str(exc) or type(exc).__name__
-        timed_out = isinstance(exc, httpx.TimeoutException)
-        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-            msg = (
-                f"{operation}: could not connect to the xorl server at {url}{tries} "
-                f"({type(exc).__name__}: {text}). Check that the server is running and that "
-                "base_url / XORL_BASE_URL points at it."
-            )
-        elif isinstance(exc, httpx.PoolTimeout):
-            msg = (
-                f"{operation}: no free connection to {url} within {timeout.pool}s{tries}: "
-                f"too many requests are in flight (max_connections="
-                f"{self.config.max_connections}). Wait for some futures before submitting more."
-            )
-        elif result is Outcome.NOT_SENT:
-            msg = (
-                f"{operation}: the request to {url} could not be sent whole{tries} "
-                f"({type(exc).__name__}: {text})."
-            )
-        else:
-            what = (
-                f"got no answer within {timeout.read}s"
-                if isinstance(exc, httpx.ReadTimeout)
-                else f"lost the connection ({type(exc).__name__}: {text})"
-            )
-            resent = "" if idempotent else " It was not resent automatically."
-            msg = f"{operation}: sent the request to {url}{tries} but {what}.{resent}"
-        hint = outcome_hint(result, operation, idempotent=idempotent)
-        if hint:
-            msg += " " + hint
-        cls = APITimeoutError if timed_out else APIConnectionError
-        return with_outcome(cls, result)(self.scrub(msg))
+        return network_error(
+            exc,
+            operation,
+            attempts,
+            reason,
+            idempotent=idempotent,
+            config=self.config,
+            scrub=self.scrub,
+        )
 
     def _deadline_error(
         self, operation: str, started: float, *, attempts: int, outcome: Outcome
@@ -613,67 +511,3 @@ def _worse(a: Outcome, b: Outcome) -> Outcome:
 def _safe_url(url: httpx.URL) -> str:
     """The request URL without credentials or query string (it may carry tokens)."""
     return str(url.copy_with(username=None, password=None, query=None))
-
-
-def _summarize_detail(detail: Any) -> str:
-    """One line from a FastAPI ``detail``: the string, or the 422 list as ``loc: msg``."""
-    if detail is None:
-        return "(no detail in the response body)"
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, list):
-        parts = []
-        for item in detail[:_MAX_422_ITEMS]:
-            if isinstance(item, dict):
-                loc = ".".join(str(p) for p in item.get("loc", ()) if p is not None)
-                msg = item.get("msg", "")
-                parts.append(f"{loc}: {msg}" if loc else str(msg))
-            else:
-                parts.append(str(item))
-        more = len(detail) - _MAX_422_ITEMS
-        if more > 0:
-            parts.append(f"(and {more} more)")
-        return "; ".join(parts)
-    return orjson.dumps(detail).decode()[:500]
-
-
-def _hint(status: int, detail: str, operation: str) -> str:
-    low = detail.lower()
-    if status == 400:
-        if "has not been registered" in low or "not registered" in low:
-            return (
-                "Create the session first with ServiceClient.create_training_client(...) (or "
-                "create_lora_training_client) and use the model_id it returns."
-            )
-        if "invalid model_id" in low:
-            return "Use 1-128 letters, digits, '_' or '-', starting with a letter or digit."
-        return "The server rejected the arguments; fix what the detail names and try again."
-    if status == 403:
-        return "The server does not allow this operation (e.g. checkpoint 000000 is reserved)."
-    if status == 404:
-        if low in ("not found", ""):
-            return (
-                "The route does not exist on this server: check base_url and that the server "
-                "version matches this SDK."
-            )
-        return "Check the id or name; sessions end on unload/kill or after being idle."
-    if status == 409:
-        return "It already exists; choose another name or delete the existing one first."
-    if status == 422:
-        return (
-            "The request body did not match the server's schema: an argument has the wrong "
-            "type or the server and SDK versions differ."
-        )
-    if status == 503 and ("server not" in low or "store not initialized" in low):
-        return "The server is not ready yet; nothing was queued, so trying again is safe."
-    if status in (429, 502, 503, 504):
-        return (
-            "The server (or a proxy in front of it) is unavailable or overloaded; check the "
-            "server's health with /health."
-        )
-    if status == 500:
-        return (
-            "The server failed while handling it; its log has the details. Not retried "
-            "automatically, because asking again gives the same answer."
-        )
-    return f"Unexpected status for {operation}."

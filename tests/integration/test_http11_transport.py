@@ -1,4 +1,4 @@
-"""The SDK's HTTP/1.1 transport (xorl_client/_http11.py) over real loopback sockets.
+"""The SDK's HTTP/1.1 transport (xorl_client/_http11/) over real loopback sockets.
 
 A small asyncio server answers by path: a plain body, a chunked one, one delimited by closing
 the connection, no body, no answer at all, or a dropped connection. The transport must frame
