@@ -39,13 +39,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from enum import StrEnum
 from functools import partial
 from operator import ne
 from typing import Any
 
 import orjson
 
+from xorl_client._name_checks import (
+    validate_checkpoint_name,
+    validate_checkpoint_path,
+    validate_model_id,
+)
+from xorl_client._validation_rules import Rule
 from xorl_client.errors import DataValidationError
 from xorl_client.types import Datum, ModelInput, TensorData
 
@@ -61,31 +66,6 @@ __all__ = [
     "validate_checkpoint_path",
     "validate_model_id",
 ]
-
-
-class Rule(StrEnum):
-    """The rule a :class:`DataValidationError` reports in ``.rule`` (compare with these)."""
-
-    NON_EMPTY_BATCH = "the batch has at least one datum"
-    DATUM_TYPE = "every item is a Datum holding TensorData values"
-    MIN_TOKENS = "a datum has at least 1 input token (2 when 'labels' is given)"
-    MAX_SEQ_LEN = "len(input_ids) <= max_seq_len"
-    TOKEN_IDS = "token ids are non-negative integers (-100 allowed in labels/target_tokens)"
-    EXCLUSIVE_TARGETS = "'labels' and 'target_tokens' are not both given"
-    SHIFT = "per-token field lengths follow the shift rule"
-    WEIGHTS_BINARY = "weights are 0 or 1"
-    PER_TOKEN_RANK = "per-token loss inputs are rank 1 (one value per position)"
-    NUMERIC = "values are numbers"
-    DTYPE = "dtype is a real integer or floating-point type"
-    ONE_DIM = "per-token fields are 1-D"
-    FINITE = "values are finite (no NaN or Inf)"
-    REQUIRED_INPUT = "the loss function's required inputs are present"
-    LOSS_FN = "loss_fn is a non-empty string"
-    MODEL_ID = "model_id matches ^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$"
-    CHECKPOINT_NAME = (
-        "checkpoint names match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ and contain no '..'"
-    )
-    CHECKPOINT_PATH = "checkpoint paths use one of the xorl:// or relative forms"
 
 
 #: The server's ignore index: a ``-100`` label/target is not trained (HF convention).
@@ -119,9 +99,6 @@ REQUIRED_INPUTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "drgrpo": (_TARGETS, ("advantages",), ("old_logprobs", "logprobs")),
     "opd_loss": (_TARGETS,),
 }
-
-_MODEL_ID_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}")
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def _fail(index: int, field: str, rule: Rule, text: str) -> DataValidationError:
@@ -500,124 +477,3 @@ def validate_batch(
     required = REQUIRED_INPUTS.get(loss_fn, ())
     for index, datum in enumerate(data):
         _validate_datum(datum, index, loss_fn, required, max_seq_len, not fractional_weights)
-
-
-# -- names -----------------------------------------------------------------------------------
-
-
-def validate_model_id(model_id: str, *, field: str = "model_id") -> str:
-    """Return ``model_id`` if it matches the server's pattern (letters, digits, ``_``, ``-``).
-
-    >>> validate_model_id("run-7")
-    'run-7'
-    >>> validate_model_id("my.run")
-    Traceback (most recent call last):
-    ...
-    xorl_client.errors.DataValidationError: invalid model_id 'my.run': use 1-128 characters from letters, digits, '_' and '-', starting with a letter or digit (dots are not allowed)
-    """
-    if not isinstance(model_id, str) or _MODEL_ID_RE.fullmatch(model_id) is None:
-        raise DataValidationError(
-            f"invalid {field} {model_id!r}: use 1-128 characters from letters, digits, '_' and "
-            "'-', starting with a letter or digit (dots are not allowed)",
-            field=field,
-            rule=Rule.MODEL_ID,
-        )
-    return model_id
-
-
-def validate_checkpoint_name(name: str, *, field: str = "name") -> str:
-    """Return ``name`` if it is a safe checkpoint name (no ``/``, no ``..``).
-
-    The server joins names onto its output directory without sanitising them, so the SDK
-    only sends names matching ``^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`` without ``..``.
-
-    >>> validate_checkpoint_name("step-000100")
-    'step-000100'
-    """
-    if not isinstance(name, str) or _NAME_RE.fullmatch(name) is None or ".." in name:
-        raise DataValidationError(
-            f"invalid checkpoint {field} {name!r}: use 1-128 characters from letters, digits, "
-            "'_', '.' and '-', starting with a letter or digit, without '/' or '..'",
-            field=field,
-            rule=Rule.CHECKPOINT_NAME,
-        )
-    return name
-
-
-_PATH_FORMS = (
-    "xorl://<model_id>/weights/<name>, xorl://<model_id>/sampler_weights/<name>, "
-    "weights/<model_id>/<name>, weights/<name>, sampler_weights/<name>, <model_id>/<name> "
-    "or <name>"
-)
-
-
-def validate_checkpoint_path(path: str, *, field: str = "path") -> str:
-    """Return ``path`` if it is one of the checkpoint forms of API notes §7, every segment checked.
-
-    Forms: ``xorl://M/weights/N``, ``xorl://M/sampler_weights/N``, ``weights/M/N``,
-    ``weights/N``, ``sampler_weights/N``, ``M/N`` and ``N`` (``M`` a model id, ``N`` a
-    checkpoint name).
-
-    >>> validate_checkpoint_path("xorl://run-7/weights/step-10")
-    'xorl://run-7/weights/step-10'
-    >>> validate_checkpoint_path("xorl://run-7/weights/../../etc")
-    Traceback (most recent call last):
-    ...
-    xorl_client.errors.DataValidationError: invalid checkpoint path 'xorl://run-7/weights/../../etc': expected one of xorl://<model_id>/weights/<name>, xorl://<model_id>/sampler_weights/<name>, weights/<model_id>/<name>, weights/<name>, sampler_weights/<name>, <model_id>/<name> or <name>
-    """
-
-    def bad(detail: str = "") -> DataValidationError:
-        return DataValidationError(
-            f"invalid checkpoint {field} {path!r}: {detail or 'expected one of ' + _PATH_FORMS}",
-            field=field,
-            rule=Rule.CHECKPOINT_PATH,
-        )
-
-    def segment(value: str, kind: str) -> None:
-        ok = (
-            _MODEL_ID_RE.fullmatch(value) is not None
-            if kind == "model id"
-            else _NAME_RE.fullmatch(value) is not None and ".." not in value
-        )
-        if not ok:
-            raise bad(
-                f"the {kind} segment {value!r} is not allowed"
-                + (
-                    " (model ids: letters, digits, '_', '-')"
-                    if kind == "model id"
-                    else " (names: letters, digits, '_', '.', '-'; no '..')"
-                )
-            )
-
-    if not isinstance(path, str) or not path:
-        raise bad()
-    if "://" in path:
-        scheme, _, rest = path.partition("://")
-        if scheme != "xorl":
-            hint = (
-                " (translate tinker:// paths to xorl://<model_id>/...)"
-                if scheme == "tinker"
-                else ""
-            )
-            raise bad(f"unknown scheme {scheme + '://'!r}{hint}; expected one of {_PATH_FORMS}")
-        parts = rest.split("/")
-        if len(parts) != 3 or parts[1] not in ("weights", "sampler_weights"):
-            raise bad()
-        segment(parts[0], "model id")
-        segment(parts[2], "name")
-        return path
-    if path.startswith(("/", "~")):
-        raise bad(f"filesystem paths are not accepted; expected one of {_PATH_FORMS}")
-    parts = path.split("/")
-    if len(parts) == 1:
-        segment(parts[0], "name")
-    elif len(parts) == 2:
-        if parts[0] not in ("weights", "sampler_weights"):
-            segment(parts[0], "model id")
-        segment(parts[1], "name")
-    elif len(parts) == 3 and parts[0] == "weights":
-        segment(parts[1], "model id")
-        segment(parts[2], "name")
-    else:
-        raise bad()
-    return path
