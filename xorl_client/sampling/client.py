@@ -25,6 +25,7 @@ from xorl_client.compat.tinker_orders import tinker_order
 from xorl_client.errors import ConfigurationError, DataValidationError
 from xorl_client.futures import APIFuture
 from xorl_client.sampling.adapters import AdaptersMixin
+from xorl_client.sampling.attributes import OfficialAttributesMixin
 from xorl_client.sampling.batch import BatchSampleResult, batch_limits, check_prompts, run_batch
 from xorl_client.sampling.chat import ChatRequest, prepare_chat, send_chat
 from xorl_client.sampling.native import NativeBatchMixin, lora_name
@@ -59,7 +60,9 @@ ENV_INFERENCE_API_KEY: Final = "XORL_INFERENCE_API_KEY"
 DEFAULT_SAMPLING_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=600.0, write=120.0, pool=600.0)
 
 
-class SamplingClient(TinkerSamplingMixin, NativeBatchMixin, ScoringMixin, AdaptersMixin):
+class SamplingClient(
+    OfficialAttributesMixin, TinkerSamplingMixin, NativeBatchMixin, ScoringMixin, AdaptersMixin
+):
     """Samples completions from an SGLang-compatible inference server.
 
     The positional order is the official client's: ``SamplingClient(base_url, model_path,
@@ -210,58 +213,6 @@ class SamplingClient(TinkerSamplingMixin, NativeBatchMixin, ScoringMixin, Adapte
         key = "***" if self.config.api_key_value() else "None"
         lora = f", lora_path={self.lora_path!r}" if self.lora_path else ""
         return f"SamplingClient(base_url={self.config.display_url!r}, api_key={key}{lora})"
-
-    # -- the official client's attributes ----------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """The inference server's URL (without a trailing ``/``)."""
-        return self.config.url
-
-    @property
-    def timeout(self) -> httpx.Timeout:
-        """The per-HTTP-request timeout."""
-        return self.config.http_timeout
-
-    @property
-    def max_retries(self) -> int:
-        """Resends after the first attempt of a transiently failed request."""
-        return self.config.max_retries
-
-    @property
-    def retry_delay(self) -> float:
-        """Base of the exponential backoff between resends, in seconds."""
-        return self.config.retry_backoff_base
-
-    @property
-    def api_format(self) -> str:
-        """``"generate"`` or ``"chat_completions"``: how :meth:`sample` talks to the server."""
-        return self._api_format
-
-    @property
-    def http_client_mode(self) -> str:
-        """``"pooled"`` (connections reused) or ``"request"`` (a new connection per request)."""
-        return self._http.mode
-
-    @property
-    def http_max_connections(self) -> int:
-        """Most connections open at once (also the default ``sample_batch`` concurrency)."""
-        return self._http.max_connections
-
-    @property
-    def http_max_keepalive_connections(self) -> int:
-        """Most idle connections kept for reuse (0 in ``"request"`` mode)."""
-        return self._http.max_keepalive_connections
-
-    @property
-    def http_keepalive_expiry(self) -> float:
-        """Seconds an idle connection is kept."""
-        return self._http.keepalive_expiry
-
-    @property
-    def http2(self) -> bool:
-        """Whether connections use HTTP/2."""
-        return self._http.http2
 
     # -- lifecycle ------------------------------------------------------------------------------
 
