@@ -10,6 +10,8 @@ holds, and fail with the httpx exception that says whether the request reached t
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -279,3 +281,35 @@ async def test_the_fallback_is_made_only_when_first_needed() -> None:
             await client.get("https://example.invalid/")
             await client.get("https://example.invalid/")
     assert len(made) == 1 and len(made[0].seen) == 2
+
+
+def test_a_transport_used_from_a_new_event_loop_opens_new_connections() -> None:
+    """A forked child, or a second ``asyncio.run``: a connection made on the old loop is
+    still open (the server keeps it) but its reads belong to that loop; it must not be reused."""
+    ready: queue.Queue[str] = queue.Queue()
+    stop = threading.Event()
+
+    def serve() -> None:
+        async def main() -> None:
+            async with _server() as server:
+                ready.put(server.url)
+                while not stop.is_set():
+                    await asyncio.sleep(0.01)
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = ready.get(timeout=10)
+    transport = LeanHTTPTransport(httpx.Limits(max_connections=1), _Fallback)
+
+    async def one_request() -> str:
+        client = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(10.0, read=2.0))
+        return (await client.get(url + "/echo")).text
+
+    try:
+        assert asyncio.run(one_request()) == "0"
+        assert asyncio.run(one_request()) == "0"  # not a read on the first loop's connection
+    finally:
+        stop.set()
+        thread.join(10)

@@ -43,6 +43,7 @@ class LeanHTTPTransport(httpx.AsyncBaseTransport):
         self._fallback: httpx.AsyncBaseTransport | None = None
         most = limits.max_connections
         self._slots = asyncio.Semaphore(most) if most is not None else None
+        self._loop: asyncio.AbstractEventLoop | None = None
         keep = limits.max_keepalive_connections
         self._keep = keep if keep is not None else (most if most is not None else 1 << 30)
         self._expiry = limits.keepalive_expiry
@@ -50,6 +51,16 @@ class LeanHTTPTransport(httpx.AsyncBaseTransport):
         self._idle_count = 0
         self._closed = False
         self._scratch = memoryview(bytearray(READ_SIZE))
+
+    def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve ``loop`` from now on. Connections made on another loop (one that has ended,
+        or a forked parent's) belong to it: they are forgotten, not reused or closed here."""
+        if self._loop is not None:
+            self._idle.clear()
+            self._idle_count = 0
+            most = self.limits.max_connections
+            self._slots = asyncio.Semaphore(most) if most is not None else None
+        self._loop = loop
 
     def _other(self) -> httpx.AsyncBaseTransport:
         """httpx's transport, made on first need (building it loads the TLS trust store)."""
@@ -61,6 +72,9 @@ class LeanHTTPTransport(httpx.AsyncBaseTransport):
         url = request.url
         if url.scheme != "http":
             return await self._other().handle_async_request(request)
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._adopt(loop)
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         await self._take_slot(timeouts.get("pool"))
         conn: Connection | None = None
