@@ -43,7 +43,6 @@ from ._retry import RetryPolicy, outcome_of
 from ._transport_errors import network_error, status_error
 from .errors import (
     APIConnectionError,
-    APIStatusError,
     APITimeoutError,
     DataValidationError,
     Outcome,
@@ -301,8 +300,14 @@ class Transport:
                             # text somehow carries a secret. Raised below, outside this
                             # block, so not even __context__ can hold on to it.
                             leaks = self.scrub(str(exc)) != str(exc)
-                            network = self._network_error(
-                                exc, operation, idempotent, attempt, decision.reason
+                            network = network_error(
+                                exc,
+                                operation,
+                                attempt,
+                                decision.reason,
+                                idempotent=idempotent,
+                                config=self.config,
+                                scrub=self.scrub,
                             )
                             failure = (network, None if leaks else exc)
                             break
@@ -330,8 +335,13 @@ class Transport:
                     )
                     if not decision.retry:
                         failure = (
-                            self._status_error(
-                                outcome, operation, attempt, decision.reason, idempotent
+                            status_error(
+                                outcome,
+                                operation,
+                                attempt,
+                                decision.reason,
+                                idempotent=idempotent,
+                                scrub=self.scrub,
                             ),
                             None,
                         )
@@ -431,31 +441,6 @@ class Transport:
                 f"parse the body{why}: {snippet!r}. The server is probably a different version "
                 "than this SDK expects; upgrade xorl-client or the server."
             )
-        )
-
-    def _status_error(
-        self, outcome: _Outcome, operation: str, attempts: int, reason: str, idempotent: bool
-    ) -> APIStatusError:
-        return status_error(
-            outcome, operation, attempts, reason, idempotent=idempotent, scrub=self.scrub
-        )
-
-    def _network_error(
-        self,
-        exc: httpx.HTTPError,
-        operation: str,
-        idempotent: bool,
-        attempts: int,
-        reason: str,
-    ) -> XorlError:
-        return network_error(
-            exc,
-            operation,
-            attempts,
-            reason,
-            idempotent=idempotent,
-            config=self.config,
-            scrub=self.scrub,
         )
 
     def _deadline_error(

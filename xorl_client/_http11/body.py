@@ -18,6 +18,13 @@ __all__ = ["Body"]
 _SINK_BODY: Final = 1 << 20
 
 
+def _cut_short(missing: int) -> httpx.RemoteProtocolError:
+    return httpx.RemoteProtocolError(
+        f"the server closed the connection before the whole response body arrived "
+        f"({missing} bytes missing)"
+    )
+
+
 class Body(httpx.AsyncByteStream):
     """A response body read from its connection as the client iterates it."""
 
@@ -43,7 +50,9 @@ class Body(httpx.AsyncByteStream):
         if conn is None or self._complete:
             return
         try:
-            if self._framing == "length":
+            if self._framing == "length" and self._left >= _SINK_BODY:
+                yield await self._into_sink(conn)
+            elif self._framing == "length":
                 async for piece in self._fixed(conn):
                     yield piece
             elif self._framing == "chunked":
@@ -59,16 +68,10 @@ class Body(httpx.AsyncByteStream):
 
     async def _fixed(self, conn: Connection) -> AsyncIterator[bytes]:
         buffer = conn.buffer
-        if self._left >= _SINK_BODY and self._framing == "length":
-            yield await self._into_sink(conn)
-            return
         while self._left:
             if not buffer:
                 if conn.eof:
-                    raise httpx.RemoteProtocolError(
-                        "the server closed the connection before the whole response body "
-                        f"arrived ({self._left} bytes missing)"
-                    )
+                    raise _cut_short(self._left)
                 await conn.wait_for_data(self._timeout)
                 continue
             if len(buffer) <= self._left:
@@ -92,11 +95,7 @@ class Body(httpx.AsyncByteStream):
         try:
             while conn.sink is not None:
                 if conn.eof:
-                    missing = len(sink) - conn.sink_at
-                    raise httpx.RemoteProtocolError(
-                        "the server closed the connection before the whole response body "
-                        f"arrived ({missing} bytes missing)"
-                    )
+                    raise _cut_short(len(sink) - conn.sink_at)
                 await conn.wait_for_data(self._timeout)
         finally:
             conn.sink = None

@@ -32,7 +32,6 @@ class Connection(asyncio.BufferedProtocol):
         self.sink: bytearray | None = None
         self.sink_at = 0
         self.eof = False
-        self.lost: Exception | None = None
         self.closed = False
         self.idle_since = 0.0
         self._waiter: asyncio.Future[None] | None = None
@@ -67,7 +66,6 @@ class Connection(asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.eof = True
-        self.lost = exc
         self._wake()
         drained, self._drained = self._drained, None
         if drained is not None and not drained.done():
